@@ -1,0 +1,52 @@
+//! `tim`: the command-line face of the tim toolkit for the Tencent Cloud IM REST API.
+//!
+//! Global options (each with an environment variable) describe the app and the service; the
+//! subcommands share them. See `docs/cli.md` for the whole manual.
+
+mod error;
+mod global;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::error::CliError;
+use crate::global::GlobalOpts;
+
+/// Administer Tencent Cloud IM (Chat) through its REST API.
+#[derive(Debug, Parser)]
+#[command(name = "tim", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a shell completion script.
+    ///
+    /// Example: tim completions bash > /etc/bash_completion.d/tim
+    Completions {
+        /// The shell to generate completions for.
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = run(cli);
+    if let Err(err) = result {
+        eprintln!("tim: {err}");
+        std::process::exit(err.exit_code());
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let _ = &cli.global;
+    match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "tim", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}

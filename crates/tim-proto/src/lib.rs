@@ -1,0 +1,1 @@
+//! tim-proto (being built).

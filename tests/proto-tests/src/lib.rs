@@ -1,0 +1,1 @@
+//! Shared helpers for the tim-proto workspace tests (a reference model of the server).
