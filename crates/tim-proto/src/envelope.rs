@@ -1,0 +1,350 @@
+//! The response envelope, the request trait, and encoding to / decoding from `http` 1.x values.
+
+use std::fmt;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::endpoint::{ApiPath, Endpoint, QueryParams};
+use crate::error_code::ErrorCode;
+
+/// How many bytes of an unusable body an error keeps.
+pub const EXCERPT_LEN: usize = 512;
+
+/// `ActionStatus`: `"OK"` or `"FAIL"`; anything else is kept verbatim.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ActionStatus {
+    /// `"OK"`.
+    #[default]
+    Ok,
+    /// `"FAIL"`.
+    Fail,
+    /// A value the documentation does not list.
+    Other(String),
+}
+
+impl Serialize for ActionStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            ActionStatus::Ok => "OK",
+            ActionStatus::Fail => "FAIL",
+            ActionStatus::Other(other) => other,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for ActionStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(match &*s {
+            "OK" => ActionStatus::Ok,
+            "FAIL" => ActionStatus::Fail,
+            _ => ActionStatus::Other(s.into_owned()),
+        })
+    }
+}
+
+/// The four fields every response carries (api-facts §1.4).
+///
+/// `ErrorInfo` and `ErrorDisplay` are optional because the live service omits them on success.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Envelope {
+    /// `ActionStatus`.
+    #[serde(rename = "ActionStatus")]
+    pub action_status: ActionStatus,
+    /// `ErrorCode`, 0 on success.
+    #[serde(rename = "ErrorCode")]
+    pub error_code: ErrorCode,
+    /// `ErrorInfo`: the service's explanation of a failure.
+    #[serde(rename = "ErrorInfo", default, skip_serializing_if = "Option::is_none")]
+    pub error_info: Option<String>,
+    /// `ErrorDisplay`: text meant for end users.
+    #[serde(
+        rename = "ErrorDisplay",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_display: Option<String>,
+}
+
+impl Envelope {
+    /// The error this envelope reports, if it reports one (`ActionStatus` other than `OK`, or a
+    /// non-zero `ErrorCode`).
+    pub fn error(&self) -> Option<ApiError> {
+        envelope_error(
+            &self.action_status,
+            self.error_code,
+            self.error_info.as_deref(),
+            self.error_display.as_deref(),
+        )
+    }
+}
+
+/// The error that envelope fields report, if any: `ActionStatus` other than `OK`, or a non-zero
+/// `ErrorCode`. Response types use it to implement [`ApiResponse`].
+pub fn envelope_error(
+    status: &ActionStatus,
+    code: ErrorCode,
+    info: Option<&str>,
+    display: Option<&str>,
+) -> Option<ApiError> {
+    if *status == ActionStatus::Ok && code.is_ok() {
+        return None;
+    }
+    Some(ApiError {
+        code,
+        info: info.unwrap_or_default().to_owned(),
+        display: display.filter(|d| !d.is_empty()).map(str::to_owned),
+    })
+}
+
+/// The service said no: `ErrorCode`, `ErrorInfo` and `ErrorDisplay` of a failed call.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ApiError {
+    /// The service's `ErrorCode`.
+    pub code: ErrorCode,
+    /// The service's `ErrorInfo` (may be empty).
+    pub info: String,
+    /// The service's `ErrorDisplay`, when present and non-empty.
+    pub display: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error code {}", self.code.0)?;
+        if let Some(description) = self.code.description() {
+            write!(f, " ({description})")?;
+        }
+        if !self.info.is_empty() {
+            write!(f, ": {}", self.info)?;
+        }
+        Ok(())
+    }
+}
+
+/// A response could not be turned into the typed body.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The HTTP status was not 200 (the service answers 502 with an HTML page on network faults).
+    #[error("http status {status}")]
+    HttpStatus {
+        /// The status received.
+        status: http::StatusCode,
+        /// The first [`EXCERPT_LEN`] bytes of the body, lossily decoded.
+        excerpt: String,
+    },
+    /// The body is not the JSON the API documents.
+    #[error("malformed response body: {source}")]
+    Malformed {
+        /// The first [`EXCERPT_LEN`] bytes of the body, lossily decoded.
+        excerpt: String,
+        /// What serde_json reported.
+        source: serde_json::Error,
+    },
+    /// The envelope reports an error.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl DecodeError {
+    /// The service's error, when the envelope reported one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            DecodeError::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A request could not be encoded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The body did not serialize.
+    #[error("request body did not serialize: {0}")]
+    Body(#[from] serde_json::Error),
+    /// The URL or a header was rejected by `http`.
+    #[error("request could not be built: {0}")]
+    Http(#[from] http::Error),
+}
+
+/// A response type. It carries the [`Envelope`] fields inline (so one parse reads both) and says
+/// whether they report an error, usually through [`envelope_error`].
+pub trait ApiResponse: DeserializeOwned {
+    /// The error the envelope fields report, if any.
+    fn error(&self) -> Option<ApiError>;
+}
+
+impl ApiResponse for Envelope {
+    fn error(&self) -> Option<ApiError> {
+        Envelope::error(self)
+    }
+}
+
+/// One REST API: its path, its JSON body and its response type.
+///
+/// An endpoint is a few lines:
+///
+/// ```
+/// use serde::Serialize;
+/// use tim_proto::{ApiPath, ApiRequest, Envelope};
+///
+/// #[derive(Serialize)]
+/// struct Kick {
+///     #[serde(rename = "UserID")]
+///     user_id: String,
+/// }
+///
+/// impl ApiRequest for Kick {
+///     const PATH: ApiPath = ApiPath::new("im_open_login_svc", "kick");
+///     type Response = Envelope;
+/// }
+/// ```
+pub trait ApiRequest: Serialize {
+    /// `v4/{service}/{command}`.
+    const PATH: ApiPath;
+    /// What a successful call returns.
+    type Response: ApiResponse;
+}
+
+/// Encodes a call as an `http` 1.x request: `POST`, the JSON body, `Content-Type: application/json`.
+///
+/// The URI contains the UserSig; log requests only through [`crate::redact_url`].
+pub fn encode<R: ApiRequest>(
+    request: &R,
+    endpoint: &Endpoint,
+    params: &QueryParams<'_>,
+) -> Result<http::Request<Bytes>, EncodeError> {
+    let body = serde_json::to_vec(request)?;
+    let request = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(endpoint.url(R::PATH, params))
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Bytes::from(body))?;
+    Ok(request)
+}
+
+/// Decodes a response: the status first, then the envelope, then the typed body.
+///
+/// A non-200 status is [`DecodeError::HttpStatus`]; an envelope reporting an error is
+/// [`DecodeError::Api`] even when the rest of the body would not fit the typed response; a body
+/// that is not the documented JSON is [`DecodeError::Malformed`]. Unknown fields are ignored. No
+/// input makes this panic.
+pub fn decode<R: ApiResponse>(
+    response: &http::Response<impl AsRef<[u8]>>,
+) -> Result<R, DecodeError> {
+    decode_parts(response.status(), response.body().as_ref())
+}
+
+/// [`decode`] over a status and a body.
+pub fn decode_parts<R: ApiResponse>(
+    status: http::StatusCode,
+    body: &[u8],
+) -> Result<R, DecodeError> {
+    if status != http::StatusCode::OK {
+        return Err(DecodeError::HttpStatus {
+            status,
+            excerpt: excerpt(body),
+        });
+    }
+    // One pass over the body in the common case: the typed response carries the envelope fields.
+    match serde_json::from_slice::<R>(body) {
+        Ok(typed) => match typed.error() {
+            Some(error) => Err(DecodeError::Api(error)),
+            None => Ok(typed),
+        },
+        Err(source) => match serde_json::from_slice::<Envelope>(body) {
+            // An error envelope need not carry the body's fields: report the service's error.
+            Ok(envelope) => match envelope.error() {
+                Some(error) => Err(DecodeError::Api(error)),
+                None => Err(DecodeError::Malformed {
+                    excerpt: excerpt(body),
+                    source,
+                }),
+            },
+            Err(_) => Err(DecodeError::Malformed {
+                excerpt: excerpt(body),
+                source,
+            }),
+        },
+    }
+}
+
+/// The first [`EXCERPT_LEN`] bytes of a body, lossily decoded, cut at a character boundary.
+pub fn excerpt(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(EXCERPT_LEN)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > EXCERPT_LEN {
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(body: &str) -> http::Response<&[u8]> {
+        http::Response::new(body.as_bytes())
+    }
+
+    #[test]
+    fn an_error_envelope_wins_over_the_body() {
+        let r = decode::<Envelope>(&ok(
+            r#"{"ActionStatus":"FAIL","ErrorCode":70001,"ErrorInfo":"expired"}"#,
+        ));
+        let api = r.expect_err("fails").api().cloned().expect("api error");
+        assert_eq!(api.code, ErrorCode::USERSIG_EXPIRED);
+        assert_eq!(api.info, "expired");
+        assert_eq!(
+            api.to_string(),
+            "error code 70001 (the UserSig expired; sign a new one): expired"
+        );
+    }
+
+    #[test]
+    fn ok_status_with_non_zero_code_is_an_error() {
+        let r = decode::<Envelope>(&ok(r#"{"ActionStatus":"OK","ErrorCode":60008}"#));
+        assert_eq!(
+            r.expect_err("fails").api().map(|e| e.code),
+            Some(ErrorCode::REQUEST_TIMEOUT)
+        );
+    }
+
+    #[test]
+    fn non_200_keeps_a_bounded_excerpt() {
+        let html = format!("<html>{}</html>", "x".repeat(5000));
+        let mut resp = http::Response::new(html.as_bytes());
+        *resp.status_mut() = http::StatusCode::BAD_GATEWAY;
+        match decode::<Envelope>(&resp) {
+            Err(DecodeError::HttpStatus { status, excerpt }) => {
+                assert_eq!(status, 502);
+                assert!(excerpt.starts_with("<html>xxx"));
+                assert!(excerpt.chars().count() <= EXCERPT_LEN + 1);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_typed() {
+        match decode::<Envelope>(&ok("{not json")) {
+            Err(DecodeError::Malformed { excerpt, .. }) => assert_eq!(excerpt, "{not json"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            decode::<Envelope>(&ok(r#"{"ActionStatus":"OK"}"#)),
+            Err(DecodeError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn excerpt_cuts_at_char_boundaries() {
+        let s = "é".repeat(EXCERPT_LEN);
+        let e = excerpt(s.as_bytes());
+        assert!(e.ends_with('…'));
+    }
+}
