@@ -1,0 +1,355 @@
+//! The byte layers under the JSON document: Tencent's base64 alphabet and zlib.
+//!
+//! Signing emits a zlib *stored* stream (RFC 1950 header `78 01`, RFC 1951 stored blocks, Adler-32
+//! trailer), written by hand: it is a valid zlib stream that every inflater accepts, and it avoids
+//! setting up a deflate state, which costs several microseconds even at level 0.
+//! Verification parses stored streams directly and falls back to `flate2` for compressed ones
+//! (the official signers use levels 1 to 6).
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::alphabet::Alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, general_purpose};
+
+/// The largest inflated document accepted, a guard against zlib bombs (official documents are
+/// about 200 bytes; a PrivateMapKey adds a few dozen).
+pub(crate) const MAX_DOCUMENT: usize = 1 << 20;
+
+/// Largest payload of one stored deflate block.
+const MAX_STORED_BLOCK: usize = 65_535;
+
+/// Standard base64 alphabet with `+` → `*` and `/` → `-` (the padding `=` → `_` is added by hand).
+const TIM_ALPHABET: Alphabet =
+    match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-") {
+        Ok(alphabet) => alphabet,
+        Err(_) => panic!("the tim base64 alphabet is valid"),
+    };
+
+/// Encoder for the outer layer: Tencent alphabet, padding appended by [`encode_tim`].
+const TIM_ENGINE: GeneralPurpose = GeneralPurpose::new(
+    &TIM_ALPHABET,
+    GeneralPurposeConfig::new().with_encode_padding(false),
+);
+
+/// Standard alphabet, padding optional on decode (tolerant of signers that drop it).
+const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Standard base64 with padding (`TLS.sig`, `TLS.userbuf`).
+pub(crate) fn encode_std(bytes: &[u8]) -> String {
+    general_purpose::STANDARD.encode(bytes)
+}
+
+/// Appends the standard base64 of `bytes` to `out`.
+pub(crate) fn encode_std_into(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
+    out.resize(start + len, 0);
+    // The slice is exactly the encoded length, so this cannot fail.
+    let written = general_purpose::STANDARD
+        .encode_slice(bytes, &mut out[start..])
+        .unwrap_or(0);
+    out.truncate(start + written);
+}
+
+/// Decodes standard base64 (padding optional).
+pub(crate) fn decode_std(text: &str) -> Option<Vec<u8>> {
+    STANDARD_LENIENT.decode(text).ok()
+}
+
+/// Tencent's base64: the standard alphabet with `+/=` replaced by `*-_`, padding kept.
+pub(crate) fn encode_tim(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    TIM_ENGINE.encode_string(bytes, &mut out);
+    for _ in 0..(3 - bytes.len() % 3) % 3 {
+        out.push('_');
+    }
+    out
+}
+
+/// Decodes Tencent's base64. Like the official Go verifier (which maps `_-*` back to `=/+` and
+/// decodes standard base64), this also accepts the standard characters; padding is optional.
+pub(crate) fn decode_tim(text: &str) -> Option<Vec<u8>> {
+    let mapped: Vec<u8> = text
+        .bytes()
+        .map(|b| match b {
+            b'*' => b'+',
+            b'-' => b'/',
+            b'_' => b'=',
+            other => other,
+        })
+        .collect();
+    STANDARD_LENIENT.decode(mapped).ok()
+}
+
+/// Adler-32 (RFC 1950 §9), the zlib trailer checksum.
+///
+/// Hand-written rather than a dependency: it is a dozen lines, and keeping the crate's
+/// dependency list to the audited few is a checked invariant of the workspace.
+pub(crate) fn adler32(data: &[u8]) -> u32 {
+    const MOD: u32 = 65_521;
+    // Largest n such that 255 n (n + 1) / 2 + (n + 1) (MOD - 1) fits in u32 (zlib's NMAX).
+    const NMAX: usize = 5_552;
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(NMAX) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
+}
+
+/// Wraps `data` in a zlib stream of stored (uncompressed) deflate blocks.
+pub(crate) fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    let blocks = data.len().div_ceil(MAX_STORED_BLOCK).max(1);
+    let mut out = Vec::with_capacity(2 + blocks * 5 + data.len() + 4);
+    // CMF 0x78: deflate, 32 KiB window. FLG 0x01: no dictionary, level "fastest", and
+    // 0x7801 % 31 == 0 as the FCHECK rule requires. This is what zlib writes at level 0.
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut chunks = data.chunks(MAX_STORED_BLOCK).peekable();
+    if chunks.peek().is_none() {
+        // One final, empty stored block.
+        out.extend_from_slice(&[0x01, 0x00, 0x00, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        // BFINAL in bit 0, BTYPE = 00 (stored) in bits 1-2, then padding to the byte boundary.
+        out.push(u8::from(last));
+        let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+/// Why a zlib stream was refused (all map to one public error kind).
+#[derive(Debug)]
+pub(crate) struct InflateError;
+
+/// Inflates a complete zlib stream. Trailing bytes after the stream are an error, as is a
+/// document larger than [`MAX_DOCUMENT`].
+pub(crate) fn inflate(stream: &[u8]) -> Result<Cow<'_, [u8]>, InflateError> {
+    let [cmf, flg, ..] = *stream else {
+        return Err(InflateError);
+    };
+    // CM = 8 (deflate), CINFO <= 7, header checksum, and no preset dictionary (FDICT).
+    if cmf & 0x0f != 8 || cmf >> 4 > 7 || (u16::from(cmf) << 8 | u16::from(flg)) % 31 != 0 {
+        return Err(InflateError);
+    }
+    if flg & 0x20 != 0 {
+        return Err(InflateError);
+    }
+    match inflate_stored(&stream[2..]) {
+        Stored::Done(data) => Ok(data),
+        Stored::Invalid => Err(InflateError),
+        Stored::Compressed => inflate_general(stream).map(Cow::Owned),
+    }
+}
+
+enum Stored<'a> {
+    Done(Cow<'a, [u8]>),
+    Invalid,
+    Compressed,
+}
+
+/// Fast path: a deflate body made only of stored blocks (what this crate and the official Go
+/// signer emit). A single block is returned without copying.
+fn inflate_stored(body: &[u8]) -> Stored<'_> {
+    let mut pos = 0;
+    let mut out: Cow<'_, [u8]> = Cow::Borrowed(&[]);
+    loop {
+        let Some(&header) = body.get(pos) else {
+            return Stored::Invalid;
+        };
+        if (header >> 1) & 0b11 != 0b00 {
+            // A compressed block: only the general inflater can say where it ends. Stored
+            // blocks seen so far are re-read by it, which keeps this path simple.
+            return Stored::Compressed;
+        }
+        let Some(lens) = body.get(pos + 1..pos + 5) else {
+            return Stored::Invalid;
+        };
+        let len = u16::from_le_bytes([lens[0], lens[1]]);
+        let nlen = u16::from_le_bytes([lens[2], lens[3]]);
+        if len != !nlen {
+            return Stored::Invalid;
+        }
+        let start = pos + 5;
+        let end = start + usize::from(len);
+        let Some(chunk) = body.get(start..end) else {
+            return Stored::Invalid;
+        };
+        if out.is_empty() {
+            out = Cow::Borrowed(chunk);
+        } else {
+            out.to_mut().extend_from_slice(chunk);
+        }
+        if out.len() > MAX_DOCUMENT {
+            return Stored::Invalid;
+        }
+        pos = end;
+        if header & 1 == 1 {
+            break;
+        }
+    }
+    match body.get(pos..) {
+        Some(trailer)
+            if trailer.len() == 4
+                && u32::from_be_bytes([trailer[0], trailer[1], trailer[2], trailer[3]])
+                    == adler32(&out) =>
+        {
+            Stored::Done(out)
+        }
+        _ => Stored::Invalid,
+    }
+}
+
+/// General path: any zlib stream, via `flate2` (which checks the Adler-32 trailer).
+fn inflate_general(stream: &[u8]) -> Result<Vec<u8>, InflateError> {
+    use flate2::{Decompress, FlushDecompress, Status};
+
+    let mut inflater = Decompress::new(true);
+    let mut out = Vec::with_capacity(stream.len().saturating_mul(3).clamp(256, MAX_DOCUMENT));
+    loop {
+        if out.len() == out.capacity() {
+            if out.len() > MAX_DOCUMENT {
+                return Err(InflateError);
+            }
+            // Doubling; the checks above and below bound the total to about 2 MAX_DOCUMENT.
+            out.reserve(out.len().max(256));
+        }
+        let consumed = usize::try_from(inflater.total_in()).map_err(|_| InflateError)?;
+        let input = stream.get(consumed..).ok_or(InflateError)?;
+        let before = (inflater.total_in(), inflater.total_out());
+        let status = inflater
+            .decompress_vec(input, &mut out, FlushDecompress::None)
+            .map_err(|_| InflateError)?;
+        match status {
+            Status::StreamEnd => break,
+            Status::Ok | Status::BufError => {
+                let progressed = (inflater.total_in(), inflater.total_out()) != before;
+                if !progressed && out.len() < out.capacity() {
+                    // Input exhausted before the end of the stream: truncated.
+                    return Err(InflateError);
+                }
+            }
+        }
+    }
+    if out.len() > MAX_DOCUMENT || usize::try_from(inflater.total_in()).ok() != Some(stream.len()) {
+        return Err(InflateError);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adler32_known_answers() {
+        // RFC 1950 examples and zlib's documented values.
+        assert_eq!(adler32(b""), 1);
+        assert_eq!(adler32(b"a"), 0x0062_0062);
+        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+        // Long input exercises the modulo chunking.
+        let long = vec![0xffu8; 100_000];
+        let (mut a, mut b) = (1u64, 0u64);
+        for &x in &long {
+            a = (a + u64::from(x)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        assert_eq!(u64::from(adler32(&long)), (b << 16) | a);
+    }
+
+    #[test]
+    fn tim_base64_uses_the_tencent_alphabet() {
+        // 0xfb 0xff → "+/8=" in standard base64.
+        assert_eq!(encode_tim(&[0xfb, 0xff]), "*-8_");
+        assert_eq!(decode_tim("*-8_").as_deref(), Some(&[0xfb, 0xff][..]));
+        assert_eq!(decode_tim("+/8=").as_deref(), Some(&[0xfb, 0xff][..]));
+        assert_eq!(decode_tim("*-8").as_deref(), Some(&[0xfb, 0xff][..]));
+        assert_eq!(decode_tim("*-8_x"), None);
+    }
+
+    #[test]
+    fn stored_stream_matches_flate2_level_0_and_inflates() {
+        use std::io::Write as _;
+        for len in [0usize, 1, 200, 65_535, 65_536, 140_000] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let ours = zlib_stored(&data);
+            let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
+            enc.write_all(&data).unwrap();
+            let theirs = enc.finish().unwrap();
+            // flate2 decodes ours...
+            let mut dec = flate2::write::ZlibDecoder::new(Vec::new());
+            dec.write_all(&ours).unwrap();
+            assert_eq!(dec.finish().unwrap(), data, "len {len}");
+            // ...and our fast path decodes both, identically.
+            assert_eq!(inflate(&ours).unwrap().as_ref(), &data[..], "len {len}");
+            assert_eq!(inflate(&theirs).unwrap().as_ref(), &data[..], "len {len}");
+        }
+    }
+
+    #[test]
+    fn compressed_streams_take_the_general_path() {
+        use std::io::Write as _;
+        let data = b"{\"TLS.ver\":\"2.0\",\"TLS.identifier\":\"xiaojun\"}".repeat(20);
+        for level in [1, 6, 9] {
+            let mut enc =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
+            enc.write_all(&data).unwrap();
+            let stream = enc.finish().unwrap();
+            assert_eq!(inflate(&stream).unwrap().as_ref(), &data[..]);
+            // Truncation, trailing garbage and a flipped checksum are all refused.
+            assert!(inflate(&stream[..stream.len() - 1]).is_err());
+            let mut trailing = stream.clone();
+            trailing.push(0);
+            assert!(inflate(&trailing).is_err());
+            let mut bad = stream.clone();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(inflate(&bad).is_err());
+        }
+    }
+
+    #[test]
+    fn stored_stream_damage_is_refused() {
+        let ours = zlib_stored(b"hello");
+        for cut in 0..ours.len() {
+            assert!(inflate(&ours[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad = ours.clone();
+        bad[3] ^= 1; // LEN no longer matches NLEN
+        assert!(inflate(&bad).is_err());
+        let mut bad = ours.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1; // Adler-32
+        assert!(inflate(&bad).is_err());
+        let mut bad = ours;
+        bad[1] = 0x02; // header checksum
+        assert!(inflate(&bad).is_err());
+    }
+
+    #[test]
+    fn zlib_bombs_are_refused() {
+        use std::io::Write as _;
+        let data = vec![b'a'; MAX_DOCUMENT + 1];
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&data).unwrap();
+        assert!(inflate(&enc.finish().unwrap()).is_err());
+        assert!(inflate(&zlib_stored(&data)).is_err());
+        let fits = vec![b'a'; MAX_DOCUMENT];
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&fits).unwrap();
+        assert_eq!(inflate(&enc.finish().unwrap()).unwrap().len(), MAX_DOCUMENT);
+    }
+}
