@@ -6,6 +6,9 @@ pub(crate) enum CliError {
     /// The command line or configuration is wrong (exit code 2, like clap's own usage errors).
     #[error("{0}")]
     Usage(String),
+    /// A UserSig failed verification or decoding (exit code 1).
+    #[error(transparent)]
+    Verify(#[from] tim_sig::VerifyError),
 }
 
 impl CliError {
@@ -13,6 +16,7 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
             CliError::Usage(_) => 2,
+            CliError::Verify(_) => 1,
         }
     }
 }

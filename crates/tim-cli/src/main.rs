@@ -5,6 +5,7 @@
 
 mod error;
 mod global;
+mod sig;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -30,6 +31,10 @@ enum Command {
         /// The shell to generate completions for.
         shell: clap_complete::Shell,
     },
+    /// Sign, verify or decode a UserSig (TLSSigAPIv2).
+    ///
+    /// Example: tim --sdkappid 1400000000 --key "$KEY" sig gen --identifier administrator
+    Sig(sig::SigArgs),
 }
 
 fn main() {
@@ -48,5 +53,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
             clap_complete::generate(shell, &mut Cli::command(), "tim", &mut std::io::stdout());
             Ok(())
         }
+        Command::Sig(args) => sig::run(&cli.global, args),
     }
 }
