@@ -1,0 +1,343 @@
+//! The admin HTTP API under `/_emulator/` (served by the core, so the in-process transport has
+//! it too). Answers are JSON; errors are HTTP 400 (bad input) or 404 (unknown path) with
+//! `{"error": "..."}`. See `docs/emulator.md`, "Admin API".
+
+// Handlers return the error response itself as `Err`: the admin API is not a hot path, so the
+// size of `Response` in a `Result` does not matter here.
+#![allow(clippy::result_large_err)]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderName, Method, Request, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::emulator::{Emulator, Query, json_response, to_json};
+use crate::store::Kind;
+
+fn ok(value: Value) -> Response<Bytes> {
+    json_response(StatusCode::OK, to_json(&value))
+}
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response<Bytes> {
+    json_response(status, to_json(&json!({ "error": message.to_string() })))
+}
+
+fn bad(message: impl std::fmt::Display) -> Response<Bytes> {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+fn reply(response: Response<Bytes>) -> crate::Reply {
+    crate::Reply {
+        response,
+        delay: Duration::ZERO,
+        delivery: crate::Delivery::Full,
+    }
+}
+
+fn body_json(request: &Request<Bytes>) -> Result<Value, Response<Bytes>> {
+    if request.body().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(request.body()).map_err(|e| bad(format_args!("invalid json: {e}")))
+}
+
+/// `From_Account`, `Type` and `To_Account`/`GroupId` of an admin body.
+fn target(body: &Value) -> Result<(String, Kind, String), Response<Bytes>> {
+    let account = body
+        .get("From_Account")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("From_Account must be a non-empty string"))?;
+    let kind = body
+        .get("Type")
+        .and_then(Value::as_u64)
+        .and_then(Kind::from_wire)
+        .ok_or_else(|| bad("Type must be 1 or 2"))?;
+    let name = match kind {
+        Kind::C2c => "To_Account",
+        _ => "GroupId",
+    };
+    let peer = body
+        .get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad(format_args!("{name} must be a non-empty string")))?;
+    Ok((account.to_owned(), kind, peer.to_owned()))
+}
+
+pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>) -> crate::Reply {
+    let path = request.uri().path().trim_end_matches('/');
+    let route = path.strip_prefix("/_emulator").unwrap_or("");
+    if route == "/echo" {
+        return reply(echo(&request));
+    }
+    let is_get = request.method() == Method::GET;
+    let is_post = request.method() == Method::POST;
+    let response = match (route, is_get, is_post) {
+        ("" | "/health", ..) => ok(json!({
+            "ok": true,
+            "sdkappid": emu.sdk_app_id,
+            "now": now.as_secs(),
+        })),
+        ("/load", _, true) => match emu.store.load_json(request.body()) {
+            Ok(()) => ok(json!({ "ok": true, "accounts": emu.store.account_count() })),
+            Err(e) => bad(e),
+        },
+        ("/data", true, _) => {
+            let query = Query::parse(request.uri().query().unwrap_or(""));
+            let mut data = emu.store.export();
+            if let Some(a) = query.get("account") {
+                data.sessions.retain(|k, _| *k == a);
+            }
+            ok(serde_json::to_value(&data).unwrap_or(Value::Null))
+        }
+        ("/baseline", _, true) => {
+            emu.set_baseline();
+            ok(json!({ "ok": true }))
+        }
+        ("/message", _, true) => message(emu, now, &request),
+        ("/pin" | "/unpin", _, true) => {
+            let pinned = route == "/pin";
+            with_target(&request, |account, kind, peer| {
+                if emu.store.set_pinned(&account, kind, &peer, pinned) {
+                    ok(json!({ "ok": true }))
+                } else {
+                    error(StatusCode::NOT_FOUND, "no such conversation")
+                }
+            })
+        }
+        ("/delete", _, true) => with_target(&request, |account, kind, peer| {
+            let existed = emu.store.delete(&account, kind, &peer);
+            ok(json!({ "ok": true, "existed": existed }))
+        }),
+        ("/faults", true, _) => faults_state(emu),
+        ("/faults", _, true) => add_faults(emu, &request),
+        ("/faults/clear", _, true) => {
+            emu.faults.clear();
+            ok(json!({ "ok": true }))
+        }
+        ("/log", true, _) => ok(serde_json::to_value(emu.log()).unwrap_or(Value::Null)),
+        ("/log/clear", _, true) => {
+            emu.clear_log();
+            ok(json!({ "ok": true }))
+        }
+        ("/reset", _, true) => {
+            emu.reset();
+            ok(json!({ "ok": true }))
+        }
+        ("/clock", true, _) => ok(json!({ "now": now.as_secs(), "shift": emu.clock_shift })),
+        ("/clock", _, true) => clock(emu, now, &request),
+        ("/config", true, _) => config_state(emu),
+        ("/config", _, true) => set_config(emu, &request),
+        ("/usersig", _, true) => usersig(emu, now, &request),
+        (
+            "/load" | "/data" | "/baseline" | "/message" | "/pin" | "/unpin" | "/delete"
+            | "/faults" | "/faults/clear" | "/log" | "/log/clear" | "/reset" | "/clock" | "/config"
+            | "/usersig",
+            ..,
+        ) => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format_args!("method {} not allowed here", request.method()),
+        ),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            format_args!("no admin endpoint {path}"),
+        ),
+    };
+    reply(response)
+}
+
+fn with_target(
+    request: &Request<Bytes>,
+    f: impl FnOnce(String, Kind, String) -> Response<Bytes>,
+) -> Response<Bytes> {
+    match body_json(request).and_then(|b| target(&b)) {
+        Ok((a, k, p)) => f(a, k, p),
+        Err(r) => r,
+    }
+}
+
+fn message(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
+    let body = match body_json(request) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (account, kind, peer) = match target(&body) {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let msg_time = match body.get("MsgTime") {
+        None => now.as_secs(),
+        Some(v) => match v.as_u64() {
+            Some(t) => t,
+            None => return bad("MsgTime must be a non-negative integer"),
+        },
+    };
+    match emu.store.add_message(&account, kind, &peer, msg_time) {
+        Ok(t) => ok(json!({ "ok": true, "MsgTime": t })),
+        Err(e) => bad(e),
+    }
+}
+
+fn faults_state(emu: &Emulator) -> Response<Bytes> {
+    let pending: Vec<Value> = emu
+        .faults
+        .pending()
+        .map(|s| json!({ "fault": s.fault.to_string(), "remaining": s.remaining, "api": s.api }))
+        .collect();
+    let rates: Vec<Value> = emu
+        .faults
+        .rates()
+        .iter()
+        .map(|r| json!({ "fault": r.fault.to_string(), "rate": r.probability, "api": r.api }))
+        .collect();
+    ok(json!({ "pending": pending, "rates": rates }))
+}
+
+fn add_faults(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
+    let specs: Vec<String> = match body_json(request) {
+        Ok(Value::String(s)) => vec![s],
+        Ok(Value::Array(a)) => {
+            let mut v = Vec::with_capacity(a.len());
+            for s in a {
+                match s {
+                    Value::String(s) => v.push(s),
+                    _ => return bad("fault specs must be strings"),
+                }
+            }
+            v
+        }
+        Ok(_) => return bad("expected a fault spec string or an array of them"),
+        Err(r) => return r,
+    };
+    // Check all first so a bad spec adds nothing.
+    let mut probe = crate::Faults::new(0);
+    for s in &specs {
+        if let Err(e) = probe.apply_spec(s) {
+            return bad(format_args!("{s:?}: {e}"));
+        }
+    }
+    for s in &specs {
+        // Checked above.
+        let _ = emu.faults.apply_spec(s);
+    }
+    faults_state(emu)
+}
+
+fn clock(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
+    let body = match body_json(request) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    // `now` already includes the current shift; work from the unshifted time.
+    let real = i128::from(now.as_secs()) - i128::from(emu.clock_shift);
+    let shift = match (body.get("now"), body.get("shift")) {
+        (Some(n), None) => match n.as_u64() {
+            Some(n) => i128::from(n) - real,
+            None => return bad("now must be a non-negative integer (unix seconds)"),
+        },
+        (None, Some(s)) => match s.as_i64() {
+            Some(s) => i128::from(s),
+            None => return bad("shift must be an integer (seconds)"),
+        },
+        _ => return bad("give exactly one of now or shift"),
+    };
+    let Ok(shift) = i64::try_from(shift) else {
+        return bad("clock shift out of range");
+    };
+    emu.clock_shift = shift;
+    let now = emu.shifted(Duration::from_secs(u64::try_from(real).unwrap_or(0)));
+    ok(json!({ "now": now.as_secs(), "shift": shift }))
+}
+
+fn config_state(emu: &Emulator) -> Response<Bytes> {
+    ok(json!({
+        "sdkappid": emu.sdk_app_id,
+        "page_size": emu.page_size,
+        "rate_limit": emu.rate_limit,
+    }))
+}
+
+fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
+    let body = match body_json(request) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return bad("expected a json object"),
+        Err(r) => return r,
+    };
+    let mut page_size = None;
+    let mut rate_limit = None;
+    for (k, v) in &body {
+        match k.as_str() {
+            "page_size" => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                Some(n) if n >= 1 => page_size = Some(n),
+                _ => return bad("page_size must be a positive integer"),
+            },
+            "rate_limit" => match v {
+                Value::Null => rate_limit = Some(None),
+                _ => match v.as_u64().and_then(|n| u32::try_from(n).ok()) {
+                    Some(n) => rate_limit = Some(Some(n)),
+                    None => return bad("rate_limit must be a u32 or null"),
+                },
+            },
+            other => return bad(format_args!("unknown setting {other:?}")),
+        }
+    }
+    if let Some(p) = page_size {
+        emu.set_page_size(p);
+    }
+    if let Some(r) = rate_limit {
+        emu.set_rate_limit(r);
+    }
+    config_state(emu)
+}
+
+fn usersig(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
+    let body = match body_json(request) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let identifier = match body.get("identifier") {
+        None => "administrator",
+        Some(Value::String(s)) if !s.is_empty() => s.as_str(),
+        Some(_) => return bad("identifier must be a non-empty string"),
+    };
+    let expire = match body.get("expire") {
+        None => 86_400,
+        Some(v) => match v.as_u64() {
+            Some(e) => e,
+            None => return bad("expire must be a non-negative integer (seconds)"),
+        },
+    };
+    let sig = emu.sign(identifier, now.as_secs(), expire);
+    ok(json!({ "usersig": sig.expose(), "identifier": identifier, "expire": expire }))
+}
+
+/// `/_emulator/echo`: the body verbatim, the status from `?status=NNN` (default 200), the
+/// request's `content-type` copied, every request header `h: v` as `x-echo-h: v`.
+fn echo(request: &Request<Bytes>) -> Response<Bytes> {
+    let query = Query::parse(request.uri().query().unwrap_or(""));
+    let status = match query.get("status") {
+        None => StatusCode::OK,
+        Some(s) => match s
+            .parse::<u16>()
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+        {
+            Some(s) => s,
+            None => return bad(format_args!("invalid status {s:?}")),
+        },
+    };
+    let mut response = Response::new(request.body().clone());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    for (name, value) in request.headers() {
+        if let Ok(echo) = HeaderName::from_bytes(format!("x-echo-{name}").as_bytes()) {
+            headers.append(echo, value.clone());
+        }
+    }
+    if let Some(ct) = request.headers().get(http::header::CONTENT_TYPE) {
+        headers.insert(http::header::CONTENT_TYPE, ct.clone());
+    }
+    response
+}

@@ -1,0 +1,89 @@
+//! The error codes the emulator answers: the single table every answer is built from.
+//!
+//! The codes and their texts come from `api-facts.md` §2 (the public REST table, the account and
+//! UserSig table) and from the get_list page (its private codes 50001–50005). They are kept here,
+//! independent of `tim-proto`'s `ErrorCode`, so that a mistake in one cannot hide a mistake in the
+//! other (style-anchors G11).
+
+/// One code the emulator can answer with, and the text it puts in `ErrorInfo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code {
+    /// The `ErrorCode` value.
+    pub code: i64,
+    /// The default `ErrorInfo` text.
+    pub info: &'static str,
+}
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $name:ident = $code:literal, $info:literal;)*) => {
+        $( $(#[$doc])* pub const $name: Code = Code { code: $code, info: $info }; )*
+        /// Every code of the table, in the order it is written.
+        pub const ALL: &[Code] = &[$($name,)*];
+    };
+}
+
+codes! {
+    /// get_list / delete private code: the `From_Account` was never imported.
+    ACCOUNT_NOT_IMPORTED = 50001, "From_Account is not an imported account";
+    /// get_list / delete private code: a body field is missing or has the wrong type or value.
+    INVALID_PARAMETER = 50002, "invalid request parameter";
+    /// get_list private code: the identifier is not an App admin.
+    GET_LIST_NOT_ADMIN = 50003, "the request requires an App admin identifier";
+    /// get_list private code: internal error (used when a list outgrows the cursor encoding).
+    INTERNAL = 50004, "internal server error, retry";
+    /// The HTTP request could not be understood: wrong method, bad query parameters.
+    INVALID_HTTP_URL = 60002, "http parse error, check the request url format";
+    /// The body is not JSON.
+    JSON_PARSE_FAILED = 60003, "request json parse error, check the json format";
+    /// The identifier is missing or empty.
+    INVALID_ACCOUNT = 60004, "account or signature in the url is wrong";
+    /// The sdkappid of the URL is not the emulated app.
+    INVALID_SDKAPPID = 60006, "sdkappid is invalid";
+    /// The per-API call frequency limit was exceeded (the documented 200 calls per second).
+    REST_FREQ_LIMIT = 60007, "rest api call frequency over limit, lower the request rate";
+    /// The path names no known API.
+    INVALID_RESOURCE = 60009, "invalid resource, check the request url";
+    /// The identifier is not an App admin (APIs without a private code for it).
+    ID_NOT_ADMIN = 60010, "the request requires an App admin identifier";
+    /// The URL has no sdkappid.
+    SDKAPPID_MISSING = 60012, "the request url has no sdkappid";
+    /// The UserSig has expired.
+    USERSIG_EXPIRED = 70001, "usersig expired, generate a new one";
+    /// The UserSig is empty.
+    USERSIG_EMPTY = 70002, "usersig is empty";
+    /// The UserSig cannot be decoded (base64, zlib, JSON, fields, version, userbuf).
+    USERSIG_CHECK_FAILED = 70003, "usersig check failed, check whether it was truncated";
+    /// The UserSig was made with another key.
+    USERSIG_MISMATCH_KEY = 70009, "usersig verification failed, made with another app's key";
+    /// The UserSig is for another identifier.
+    USERSIG_MISMATCH_ID = 70013, "the identifier of the request is not the one of the usersig";
+    /// The UserSig is for another app.
+    USERSIG_MISMATCH_SDKAPPID = 70014, "the sdkappid of the request is not the one of the usersig";
+}
+
+/// The text of `code` when it is in the table, else a generic one (for injected codes).
+pub fn info(code: i64) -> &'static str {
+    ALL.iter()
+        .find(|c| c.code == code)
+        .map_or("injected error", |c| c.info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique() {
+        for (i, a) in ALL.iter().enumerate() {
+            for b in &ALL[i + 1..] {
+                assert_ne!(a.code, b.code, "{a:?} and {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn info_falls_back_for_unknown_codes() {
+        assert_eq!(info(70001), USERSIG_EXPIRED.info);
+        assert_eq!(info(12345), "injected error");
+    }
+}
