@@ -55,15 +55,18 @@
 //!
 //! # Performance
 //!
-//! Measured with `cargo bench -p tim-sig` (criterion, 2 vCPU AMD EPYC microVM, rustc 1.95):
+//! Measured with `cargo bench -p tim-sig` (criterion, 2 vCPU AMD EPYC microVM, rustc 1.95;
+//! median of two runs' point estimates):
 //!
-//! | operation | median |
+//! | operation | time |
 //! |---|---|
-//! | [`sign`] | 1.0 µs |
-//! | [`verify`] of a token from [`sign`] (stored zlib blocks) | 1.2 µs |
-//! | [`verify`] of an official Python token (zlib level 6) | 9.4 µs |
-//! | official Node signer (`tls-sig-api-v2` 1.0.2), same machine | 49 µs |
+//! | [`sign`] | 0.55 µs |
+//! | [`verify`] of a token from [`sign`] (stored zlib blocks) | 0.9 µs |
+//! | [`verify`] of an official Python token (zlib level 6) | 3.4 µs |
+//! | official Node signer (`tls-sig-api-v2` 1.0.2, hot loop), same machine | 11 µs |
 //!
+//! That is about 20× (sign) and 13× (verify) faster than the Node signer in a hot loop, and
+//! about 100× and 60× faster than the 55 µs per signature the project's goal was set against.
 //! Signing never sets up a deflate state: it writes a zlib stream of stored blocks by hand, and
 //! verification reads stored blocks directly, falling back to `flate2` for compressed streams.
 //! See the workspace's `docs/performance.md`.

@@ -67,13 +67,15 @@ impl Claims {
 /// ```
 pub fn content_to_sign(claims: &Claims) -> String {
     let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
-    content(
+    let bytes = content(
         &claims.identifier,
         claims.sdk_app_id,
         claims.time,
         claims.expire,
         userbuf.as_deref(),
-    )
+    );
+    // Built from a `&str`, ASCII labels and digits: always UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 pub(crate) fn content(
@@ -82,16 +84,18 @@ pub(crate) fn content(
     time: u64,
     expire: u64,
     userbuf_b64: Option<&str>,
-) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(80 + identifier.len() + userbuf_b64.map_or(0, str::len));
-    // Writing to a String cannot fail.
-    let _ = write!(
-        out,
-        "TLS.identifier:{identifier}\nTLS.sdkappid:{sdk_app_id}\nTLS.time:{time}\nTLS.expire:{expire}\n"
-    );
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + identifier.len() + userbuf_b64.map_or(0, str::len));
+    out.extend_from_slice(b"TLS.identifier:");
+    out.extend_from_slice(identifier.as_bytes());
+    push_number(&mut out, b"\nTLS.sdkappid:", sdk_app_id);
+    push_number(&mut out, b"\nTLS.time:", time);
+    push_number(&mut out, b"\nTLS.expire:", expire);
+    out.push(b'\n');
     if let Some(userbuf) = userbuf_b64 {
-        let _ = writeln!(out, "TLS.userbuf:{userbuf}");
+        out.extend_from_slice(b"TLS.userbuf:");
+        out.extend_from_slice(userbuf.as_bytes());
+        out.push(b'\n');
     }
     out
 }
@@ -130,7 +134,7 @@ pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
         userbuf.as_deref(),
     );
     let mut mac = hmac(key);
-    mac.update(content.as_bytes());
+    mac.update(&content);
     let digest = mac.finalize().into_bytes();
 
     let mut doc = Vec::with_capacity(160 + claims.identifier.len() + content.len());

@@ -263,16 +263,13 @@ pub fn verify(
         }
         let sig = codec::decode_std(&f.sig).ok_or(VerifyError::SignatureMismatch)?;
         let mut mac = hmac(key);
-        mac.update(
-            content(
-                &f.identifier,
-                f.sdk_app_id,
-                f.time,
-                f.expire,
-                f.userbuf.as_ref().map(|(text, _)| text.as_ref()),
-            )
-            .as_bytes(),
-        );
+        mac.update(&content(
+            &f.identifier,
+            f.sdk_app_id,
+            f.time,
+            f.expire,
+            f.userbuf.as_ref().map(|(text, _)| text.as_ref()),
+        ));
         mac.verify_slice(&sig)
             .map_err(|_| VerifyError::SignatureMismatch)?;
         Ok(Claims {
