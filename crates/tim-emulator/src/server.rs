@@ -1,6 +1,7 @@
 //! [`Server`]: the emulator on a loopback socket (hyper 1, tokio; HTTP/1.1 keep-alive and
 //! HTTP/2, optional HTTPS with a generated self-signed certificate).
 
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
@@ -293,12 +294,14 @@ async fn respond(
     }
 }
 
-/// A whole body, or the first bytes of one followed by an error (which makes hyper abort the
-/// connection after writing them).
+/// A whole body, or the first bytes of one followed by an error, which makes hyper abort the
+/// connection. Between the two the body waits a moment, so hyper flushes the bytes before
+/// tearing the connection down.
 #[derive(Debug)]
 struct ReplyBody {
     data: Option<Bytes>,
     truncated: bool,
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl ReplyBody {
@@ -306,6 +309,7 @@ impl ReplyBody {
         ReplyBody {
             data: Some(data),
             truncated: false,
+            pause: None,
         }
     }
 
@@ -313,6 +317,7 @@ impl ReplyBody {
         ReplyBody {
             data: Some(data),
             truncated: true,
+            pause: None,
         }
     }
 }
@@ -323,15 +328,25 @@ impl Body for ReplyBody {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Dropped>>> {
-        match self.data.take() {
-            Some(d) if !d.is_empty() => Poll::Ready(Some(Ok(Frame::data(d)))),
-            _ if self.truncated => {
+        if let Some(d) = self.data.take()
+            && !d.is_empty()
+        {
+            return Poll::Ready(Some(Ok(Frame::data(d))));
+        }
+        if !self.truncated {
+            return Poll::Ready(None);
+        }
+        let pause = self
+            .pause
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_millis(20))));
+        match pause.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => {
                 self.truncated = false;
                 Poll::Ready(Some(Err(Dropped)))
             }
-            _ => Poll::Ready(None),
         }
     }
 
