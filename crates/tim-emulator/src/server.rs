@@ -59,7 +59,9 @@ impl Default for ServerOptions {
 /// let emulator = Emulator::demo(Config::new(1400000000, "my-key"));
 /// let server = Server::start(emulator, ServerOptions::default()).await?;
 /// println!("listening on {}", server.base_url());
-/// server.with(|e| e.faults().script(tim_emulator::Fault::HttpStatus(502), 1));
+/// server.with(|e| {
+///     e.faults().script(tim_emulator::Fault::HttpStatus(502), 1);
+/// });
 /// server.shutdown().await;
 /// # Ok(()) }
 /// ```
