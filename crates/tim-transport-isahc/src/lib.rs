@@ -57,6 +57,12 @@
 //! service's own timeout is 3 s, so the 10 s defaults only cut off a dead peer.
 //! A client you configured yourself becomes a transport with [`From`].
 //!
+//! curl re-sends a request once, on a new connection, when a reused keep-alive connection
+//! closes before any byte of the answer arrived (the server may have closed it as idle just as
+//! the request went out). The server may then see that request twice; the tim APIs that go
+//! through a transport are safe to repeat (get_list reads; delete of an absent conversation
+//! succeeds). hyper's pooled client retries only requests it knows were not written.
+//!
 //! curl honours the `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy` environment
 //! variables.
 //!

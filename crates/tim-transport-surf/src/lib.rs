@@ -74,7 +74,22 @@
 //! connecting too. The service's own timeout is 3 s, so the 10 s default only cuts off a dead
 //! peer. `TCP_NODELAY` is on. A client you configured yourself becomes a transport with
 //! [`From`]; the transport's request timeout then is the default and can be changed with
-//! [`SurfTransport::with_request_timeout`].
+//! [`SurfTransport::with_request_timeout`]. Build such a client with
+//! `surf::Config::set_timeout(None)` (surf's default is 60 s), for the reason below.
+//!
+//! # Timeouts and cancellation
+//!
+//! surf's h1 backend returns a pooled connection to its pool when the request future holding it
+//! is dropped, even when the request was sent and its answer not yet read; the next request on
+//! that connection would read the late answer as its own. This transport therefore never
+//! cancels an exchange: when its timeout fires, or when the caller drops the `send` future, the
+//! caller gets its error (or nothing) at once, and the exchange finishes in the background on
+//! async-std's executor before its connection is reused. A server that never answers keeps one
+//! connection busy per abandoned request, up to
+//! [`max_connections_per_host`](SurfTransportBuilder::max_connections_per_host); later
+//! requests then wait for a connection and time out. surf's own timeout
+//! (`surf::Config::set_timeout`) does cancel inside the backend, so this transport leaves it
+//! off.
 //!
 //! # Differences from the other adapters
 //!
@@ -103,7 +118,10 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -211,9 +229,9 @@ impl Transport for SurfTransport {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let request = to_surf(request)?;
-        let exchange = async {
-            let mut response = self
-                .client
+        let client = self.client.clone();
+        let exchange = Detach::new(async move {
+            let mut response = client
                 .send(request)
                 .await
                 .map_err(|e| map_error(e, "request"))?;
@@ -222,7 +240,7 @@ impl Transport for SurfTransport {
                 .await
                 .map_err(|e| map_error(e, "response body"))?;
             from_surf(&response, body)
-        };
+        });
         match self.request_timeout {
             Some(limit) => match async_std::future::timeout(limit, exchange).await {
                 Ok(result) => result,
@@ -231,6 +249,65 @@ impl Transport for SurfTransport {
                 }
             },
             None => exchange.await,
+        }
+    }
+}
+
+/// Runs a future to completion on async-std's executor when it is dropped unfinished.
+///
+/// http-client's h1 pool puts a connection back when the request future holding it is dropped,
+/// even with the request sent and its answer not yet read. The next request on that connection
+/// would then read the late answer as its own. So an exchange is never cancelled: when the
+/// timeout fires (or the caller drops the `send` future), the exchange goes on in the background
+/// until the answer is read or the connection fails, and only then is the connection reused.
+struct Detach<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    inner: Option<Pin<Box<F>>>,
+}
+
+impl<F> Detach<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn new(future: F) -> Self {
+        Self {
+            inner: Some(Box::pin(future)),
+        }
+    }
+}
+
+impl<F> Future for Detach<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let Some(future) = self.inner.as_mut() else {
+            // Polled after completion: nothing more will come.
+            return Poll::Pending;
+        };
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        self.inner = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<F> Drop for Detach<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn drop(&mut self) {
+        if let Some(future) = self.inner.take() {
+            async_std::task::spawn(async move {
+                let _ = future.await;
+            });
         }
     }
 }
