@@ -3,6 +3,7 @@
 //! Global options (each with an environment variable) describe the app and the service; the
 //! subcommands share them. See `docs/cli.md` for the whole manual.
 
+mod emulator;
 mod error;
 mod global;
 mod sig;
@@ -35,6 +36,10 @@ enum Command {
     ///
     /// Example: tim --sdkappid 1400000000 --key "$KEY" sig gen --identifier administrator
     Sig(sig::SigArgs),
+    /// Run a fake of the IM REST service (tests, CI, demos).
+    ///
+    /// Example: tim emulator serve --demo --listen 127.0.0.1:0
+    Emulator(emulator::EmulatorArgs),
 }
 
 fn main() {
@@ -54,5 +59,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Sig(args) => sig::run(&cli.global, args),
+        Command::Emulator(args) => emulator::run(&cli.global, args),
     }
 }
