@@ -1,0 +1,3 @@
+//! The adapter benchmark (being written).
+
+fn main() {}
