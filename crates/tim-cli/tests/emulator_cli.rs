@@ -1,0 +1,158 @@
+//! Black-box tests of `tim emulator serve`, running the built binary on port 0 and talking to it
+//! with hand-written HTTP over a plain TCP socket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn tim() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tim"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("TIM_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+/// The child is killed when the test ends, pass or fail.
+struct Running {
+    child: Child,
+    addr: String,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> Running {
+    let mut child = tim()
+        .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tim starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("first line");
+    let url = line
+        .trim_end()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    assert!(!url.ends_with(":0"), "the real port is printed: {url}");
+    Running {
+        child,
+        addr: url,
+        _stdout: stdout,
+    }
+}
+
+fn post(addr: &str, target: &str, body: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    write!(
+        s,
+        "POST {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a response");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, serde_json::from_str(body).expect("json body"))
+}
+
+#[test]
+fn serve_demo_on_port_zero_answers_get_list() {
+    let server = serve(&["--demo", "--page-size", "25", "--admin", "ops"]);
+    let (status, sig) = post(
+        &server.addr,
+        "/_emulator/usersig",
+        r#"{"identifier":"ops"}"#,
+    );
+    assert_eq!(status, 200);
+    let sig = sig["usersig"].as_str().expect("usersig").to_owned();
+    let target = format!(
+        "/v4/recentcontact/get_list?sdkappid=1400000000&identifier=ops&usersig={sig}&random=99&contenttype=json"
+    );
+    let body = r#"{"From_Account":"alice","TimeStamp":0,"StartIndex":0,"TopTimeStamp":0,"TopStartIndex":0,"AssistFlags":7}"#;
+    let (status, page) = post(&server.addr, &target, body);
+    assert_eq!(status, 200);
+    assert_eq!(page["ErrorCode"], 0, "{page}");
+    assert_eq!(page["SessionItem"].as_array().map(Vec::len), Some(25));
+    assert_eq!(page["CompleteFlag"], 0);
+    // The default admin is not an admin of this app (--admin ops replaced it).
+    let other = target.replace("identifier=ops", "identifier=administrator");
+    let (_, refused) = post(&server.addr, &other, body);
+    assert_eq!(refused["ErrorCode"], 70_013);
+}
+
+#[test]
+fn serve_data_file_with_faults() {
+    let dir = std::env::temp_dir().join(format!("tim-emulator-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("data.json");
+    std::fs::write(
+        &file,
+        r#"{"sessions":{"dan":[{"Type":2,"GroupId":"g","MsgTime":5,"TopFlag":1}]}}"#,
+    )
+    .expect("write data");
+    let server = serve(&[
+        "--data",
+        file.to_str().expect("utf-8 path"),
+        "--fault",
+        "code=60008,count=1",
+        "--sdkappid",
+        "1400000042",
+        "--key",
+        "another-key",
+        "--rate-limit",
+        "0",
+    ]);
+    let (_, sig) = post(&server.addr, "/_emulator/usersig", "{}");
+    let sig = sig["usersig"].as_str().expect("usersig").to_owned();
+    let target = format!(
+        "/v4/recentcontact/get_list?sdkappid=1400000042&identifier=administrator&usersig={sig}&random=1&contenttype=json"
+    );
+    let body = r#"{"From_Account":"dan","TimeStamp":0,"StartIndex":0,"TopTimeStamp":0,"TopStartIndex":0,"AssistFlags":7}"#;
+    let (_, first) = post(&server.addr, &target, body);
+    assert_eq!(first["ErrorCode"], 60_008);
+    let (_, page) = post(&server.addr, &target, body);
+    assert_eq!(page["ErrorCode"], 0, "{page}");
+    assert_eq!(page["SessionItem"][0]["GroupId"], "g");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_arguments_exit_with_usage_errors() {
+    for args in [
+        &["--fault", "nonsense"][..],
+        &["--data", "/nonexistent/tim-emulator-data.json"],
+        &["--demo", "--data", "x.json"],
+        &["--page-size", "0"],
+    ] {
+        let out = tim()
+            .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?} printed a listening line");
+        assert!(!out.stderr.is_empty());
+    }
+}
