@@ -1,0 +1,495 @@
+//! [`Client`], its builder, and the generic call with retries.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::{Either, select};
+use tim_proto::{ApiRequest, DecodeError, Endpoint, QueryParams, Region};
+use tim_sig::{ReusePolicy, SecretKey, UserSig};
+use tim_transport::{Bytes, Transport, TransportError};
+use tracing::Instrument;
+
+use crate::clock::{Clock, FastRandom, Random, SystemClock};
+use crate::credentials::{Credentials, Signer};
+use crate::error::{BuildError, Error};
+use crate::limiter::{Limiter, RateLimit};
+use crate::retry::{Decision, RetryPolicy};
+
+/// The default admin identifier.
+pub const DEFAULT_ADMIN: &str = "administrator";
+
+/// The default lifetime of the UserSigs the client signs: one day (the documentation advises
+/// at least 24 hours). The client re-signs well before expiry ([`tim_sig::ReusePolicy`]).
+pub const DEFAULT_USERSIG_LIFETIME: u64 = 86_400;
+
+/// A client of the IM REST API over any [`Transport`].
+///
+/// Cloning is cheap (one `Arc`) and every clone shares the transport, the cached UserSig and
+/// the rate limiter, so any number of tasks and streams can use one client and stay under
+/// the limit together. Build one with [`Client::builder`].
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    transport: Arc<dyn Transport>,
+    endpoint: Endpoint,
+    sdk_app_id: u64,
+    identifier: String,
+    signer: Signer,
+    pub(crate) clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    limiter: Option<Limiter>,
+    rate_limit: Option<RateLimit>,
+    retry: RetryPolicy,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        f.debug_struct("Client")
+            .field("endpoint", &i.endpoint)
+            .field("sdk_app_id", &i.sdk_app_id)
+            .field("identifier", &i.identifier)
+            .field("can_sign", &i.signer.can_resign())
+            .field("transport", &i.transport)
+            .field("rate_limit", &i.rate_limit)
+            .field("retry", &i.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder; see [`ClientBuilder`] for what is required.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The base URL calls go to.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    /// The SDKAppID.
+    pub fn sdk_app_id(&self) -> u64 {
+        self.inner.sdk_app_id
+    }
+
+    /// The admin identifier calls are made as.
+    pub fn identifier(&self) -> &str {
+        &self.inner.identifier
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The rate limit, unless it is off.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.inner.rate_limit
+    }
+
+    /// Calls any API of `tim-proto` (or one of your own [`ApiRequest`]s) with retries, the rate
+    /// limit and the cached UserSig, and returns the decoded answer.
+    ///
+    /// ```no_run
+    /// # async fn run(client: tim_client::Client) -> Result<(), tim_client::Error> {
+    /// use tim_proto::recent_contact::{DeleteRequest, DeleteTarget};
+    ///
+    /// let request = DeleteRequest {
+    ///     from_account: "alice".into(),
+    ///     target: DeleteTarget::C2c("bob".into()),
+    ///     clear_ramble: None,
+    /// };
+    /// client.call(&request).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// See [`Error`]: a permanent failure surfaces at once; a retryable one after the attempts
+    /// or the deadline of the [`RetryPolicy`] are used up.
+    pub async fn call<R: ApiRequest + Sync>(&self, request: &R) -> Result<R::Response, Error> {
+        let span = tracing::debug_span!(
+            "tim.call",
+            api = %R::PATH,
+            attempts = tracing::field::Empty,
+            code = tracing::field::Empty,
+        );
+        self.execute(request).instrument(span).await
+    }
+
+    async fn execute<R: ApiRequest + Sync>(&self, request: &R) -> Result<R::Response, Error> {
+        let inner = &*self.inner;
+        let policy = &inner.retry;
+        let max_attempts = policy.max_attempts.max(1);
+        let start = inner.clock.now();
+        let deadline = start.checked_add(policy.deadline);
+        let span = tracing::Span::current();
+        let mut attempts = 0u32;
+        let mut retries = 0u32;
+        let mut resigned = false;
+        loop {
+            let left = remaining(inner.clock.now(), deadline);
+            if left.is_zero() {
+                return Err(timeout(policy.deadline, attempts, None));
+            }
+            if let Some(limiter) = &inner.limiter {
+                match limiter.reserve(inner.clock.now(), left) {
+                    Ok(wait) if wait.is_zero() => {}
+                    Ok(wait) => {
+                        tracing::trace!(?wait, "waiting for the rate limiter");
+                        inner.clock.sleep(wait).await;
+                    }
+                    Err(wait) => {
+                        tracing::debug!(?wait, "the rate limiter's wait exceeds the deadline");
+                        return Err(timeout(policy.deadline, attempts, None));
+                    }
+                }
+            }
+            attempts += 1;
+            span.record("attempts", attempts);
+            match self
+                .attempt(request, deadline)
+                .instrument(tracing::trace_span!("attempt", n = attempts))
+                .await
+            {
+                Ok(response) => return Ok(response),
+                Err(AttemptError::Deadline(last)) => {
+                    return Err(timeout(policy.deadline, attempts, last.map(Box::new)));
+                }
+                Err(AttemptError::Failed { error, generation }) => {
+                    if let Some(code) = error.api_code() {
+                        span.record("code", code.get());
+                    }
+                    match policy.decide(&error) {
+                        Decision::Fail => {
+                            tracing::debug!(error = %error, "attempt failed; not retried");
+                            return Err(error);
+                        }
+                        Decision::Resign if resigned || !inner.signer.can_resign() => {
+                            tracing::debug!(error = %error, "UserSig refused again; giving up");
+                            return Err(error);
+                        }
+                        Decision::Resign => {
+                            tracing::debug!(error = %error, "UserSig refused; signing a new one");
+                            inner.signer.invalidate(generation);
+                            resigned = true;
+                            // The re-sign retry is outside the attempt budget.
+                            continue;
+                        }
+                        Decision::Retry { rate_limited } => {
+                            retries += 1;
+                            if retries >= max_attempts {
+                                tracing::debug!(error = %error, attempts, "attempts used up");
+                                return Err(error);
+                            }
+                            let backoff =
+                                policy.backoff(retries, rate_limited, inner.random.next_u32());
+                            if backoff >= remaining(inner.clock.now(), deadline) {
+                                tracing::debug!(error = %error, ?backoff, "no time left to retry");
+                                return Err(timeout(
+                                    policy.deadline,
+                                    attempts,
+                                    Some(Box::new(error)),
+                                ));
+                            }
+                            tracing::debug!(error = %error, ?backoff, "attempt failed; retrying");
+                            inner.clock.sleep(backoff).await;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One attempt: sign (or reuse), encode with a fresh `random`, send, decode.
+    async fn attempt<R: ApiRequest + Sync>(
+        &self,
+        request: &R,
+        deadline: Option<Instant>,
+    ) -> Result<R::Response, AttemptError> {
+        let inner = &*self.inner;
+        let current = inner.signer.current(inner.clock.unix_time());
+        let params = QueryParams {
+            sdk_app_id: inner.sdk_app_id,
+            identifier: &inner.identifier,
+            usersig: current.sig.expose(),
+            random: inner.random.next_u32(),
+        };
+        let failed = |error| AttemptError::Failed {
+            error,
+            generation: current.generation,
+        };
+        let http_request = tim_proto::encode(request, &inner.endpoint, &params).map_err(|e| {
+            AttemptError::Failed {
+                error: Error::Encode(e),
+                generation: current.generation,
+            }
+        })?;
+        let left = remaining(inner.clock.now(), deadline);
+        let (limit, is_deadline) = match inner.retry.attempt_timeout {
+            Some(t) if t < left => (t, false),
+            _ => (left, true),
+        };
+        let send = inner.transport.send(http_request);
+        let response = match select(send, inner.clock.sleep(limit)).await {
+            Either::Left((result, _)) => result.map_err(|e| failed(Error::Transport(e)))?,
+            Either::Right(((), _)) if is_deadline => return Err(AttemptError::Deadline(None)),
+            Either::Right(((), _)) => {
+                return Err(failed(Error::Transport(
+                    TransportError::timeout(AttemptTimeout(limit)).with_context("attempt timeout"),
+                )));
+            }
+        };
+        tracing::trace!(
+            status = response.status().as_u16(),
+            bytes = response.body().len(),
+            "response"
+        );
+        decode::<R>(&response).map_err(failed)
+    }
+}
+
+/// Decodes a response, lifting the service's error to [`Error::Api`].
+pub(crate) fn decode<R: ApiRequest>(
+    response: &http::Response<Bytes>,
+) -> Result<R::Response, Error> {
+    tim_proto::decode::<R::Response>(response).map_err(|e| match e {
+        DecodeError::Api(api) => Error::Api(api),
+        other => Error::Decode(other),
+    })
+}
+
+enum AttemptError {
+    /// The overall deadline passed during the attempt.
+    Deadline(Option<Error>),
+    Failed {
+        error: Error,
+        generation: u64,
+    },
+}
+
+/// The client's own per-attempt timeout, as the source of a [`TransportError::timeout`].
+#[derive(Debug)]
+struct AttemptTimeout(Duration);
+
+impl fmt::Display for AttemptTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no response within {:?}", self.0)
+    }
+}
+
+impl std::error::Error for AttemptTimeout {}
+
+fn remaining(now: Instant, deadline: Option<Instant>) -> Duration {
+    deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now))
+}
+
+fn timeout(deadline: Duration, attempts: u32, last: Option<Box<Error>>) -> Error {
+    Error::Timeout {
+        deadline,
+        attempts,
+        last,
+    }
+}
+
+/// Builds a [`Client`].
+///
+/// Required: a transport, a region or base URL, the SDKAppID and credentials. Everything else
+/// has a default: admin identifier [`DEFAULT_ADMIN`], rate limit [`RateLimit::default`],
+/// [`RetryPolicy::default`], UserSig lifetime [`DEFAULT_USERSIG_LIFETIME`] with
+/// [`ReusePolicy::default`], [`SystemClock`] and [`FastRandom`].
+///
+/// ```
+/// use tim_client::{Client, Credentials, RateLimit};
+/// use tim_proto::Region;
+/// # use tim_transport::{transport_fn, Bytes, TransportError};
+/// # let transport = transport_fn(|_req: http::Request<Bytes>| async {
+/// #     Err::<http::Response<Bytes>, _>(TransportError::other(std::io::Error::other("offline")))
+/// # });
+///
+/// let client = Client::builder()
+///     .transport(transport)
+///     .region(Region::Singapore)
+///     .sdk_app_id(1400000000)
+///     .secret_key("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
+///     .rate_limit(RateLimit::per_second(100))
+///     .build()?;
+/// assert_eq!(client.identifier(), "administrator");
+/// assert!(!format!("{client:?}").contains("5bd2850f"));
+/// # Ok::<(), tim_client::BuildError>(())
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    transport: Option<Arc<dyn Transport>>,
+    endpoint: Option<Result<Endpoint, tim_proto::EndpointError>>,
+    sdk_app_id: Option<u64>,
+    identifier: Option<String>,
+    credentials: Option<Credentials>,
+    clock: Option<Arc<dyn Clock>>,
+    random: Option<Arc<dyn Random>>,
+    rate_limit: Option<Option<RateLimit>>,
+    retry: Option<RetryPolicy>,
+    lifetime: Option<u64>,
+    reuse: Option<ReusePolicy>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("transport", &self.transport)
+            .field("endpoint", &self.endpoint)
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("identifier", &self.identifier)
+            .field("credentials", &self.credentials)
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The transport (any adapter, an `InProcess` emulator, or a `transport_fn` fake).
+    pub fn transport(self, transport: impl Transport + 'static) -> Self {
+        self.shared_transport(Arc::new(transport))
+    }
+
+    /// A transport already behind an `Arc`, shared with something else.
+    pub fn shared_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// A region's primary domain.
+    pub fn region(self, region: Region) -> Self {
+        self.endpoint(Endpoint::region(region))
+    }
+
+    /// Any endpoint.
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = Some(Ok(endpoint));
+        self
+    }
+
+    /// A custom base URL such as `http://127.0.0.1:8080` (checked by [`build`](Self::build)).
+    pub fn base_url(mut self, url: &str) -> Self {
+        self.endpoint = Some(Endpoint::custom(url));
+        self
+    }
+
+    /// The SDKAppID.
+    pub fn sdk_app_id(mut self, sdk_app_id: u64) -> Self {
+        self.sdk_app_id = Some(sdk_app_id);
+        self
+    }
+
+    /// The App admin identifier (default [`DEFAULT_ADMIN`]).
+    pub fn admin(mut self, identifier: impl Into<String>) -> Self {
+        self.identifier = Some(identifier.into());
+        self
+    }
+
+    /// The credentials.
+    pub fn credentials(mut self, credentials: impl Into<Credentials>) -> Self {
+        self.credentials = Some(credentials.into());
+        self
+    }
+
+    /// Shorthand for [`Credentials::Key`].
+    pub fn secret_key(self, key: impl Into<SecretKey>) -> Self {
+        self.credentials(Credentials::Key(key.into()))
+    }
+
+    /// Shorthand for [`Credentials::UserSig`].
+    pub fn usersig(self, usersig: UserSig) -> Self {
+        self.credentials(Credentials::UserSig(usersig))
+    }
+
+    /// The lifetime, in seconds, of the UserSigs the client signs (default
+    /// [`DEFAULT_USERSIG_LIFETIME`]).
+    pub fn usersig_lifetime(mut self, seconds: u64) -> Self {
+        self.lifetime = Some(seconds);
+        self
+    }
+
+    /// When to sign a new UserSig before the cached one expires.
+    pub fn reuse_policy(mut self, policy: ReusePolicy) -> Self {
+        self.reuse = Some(policy);
+        self
+    }
+
+    /// The rate limit shared by all clones (default [`RateLimit::default`]).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(Some(limit));
+        self
+    }
+
+    /// No client-side rate limit.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = Some(None);
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The clock and timers (default [`SystemClock`]).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// The source of `random` values and jitter (default [`FastRandom`]).
+    pub fn random(mut self, random: impl Random) -> Self {
+        self.random = Some(Arc::new(random));
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    ///
+    /// A required setting is missing, the base URL is invalid, or the admin identifier is empty.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let transport = self.transport.ok_or(BuildError::MissingTransport)?;
+        let endpoint = self
+            .endpoint
+            .ok_or(BuildError::MissingEndpoint)?
+            .map_err(BuildError::Endpoint)?;
+        let sdk_app_id = self.sdk_app_id.ok_or(BuildError::MissingSdkAppId)?;
+        let credentials = self.credentials.ok_or(BuildError::MissingCredentials)?;
+        let identifier = self.identifier.unwrap_or_else(|| DEFAULT_ADMIN.to_owned());
+        if identifier.is_empty() {
+            return Err(BuildError::EmptyIdentifier);
+        }
+        let rate_limit = self.rate_limit.unwrap_or(Some(RateLimit::default()));
+        let signer = Signer::new(
+            sdk_app_id,
+            identifier.clone(),
+            credentials,
+            self.lifetime.unwrap_or(DEFAULT_USERSIG_LIFETIME),
+            self.reuse.unwrap_or_default(),
+        );
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                endpoint,
+                sdk_app_id,
+                identifier,
+                signer,
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                random: self.random.unwrap_or_else(|| Arc::new(FastRandom)),
+                limiter: rate_limit.map(Limiter::new),
+                rate_limit,
+                retry: self.retry.unwrap_or_default(),
+            }),
+        })
+    }
+}
