@@ -1,3 +1,369 @@
-//! The adapter benchmark (being written).
+//! The adapter benchmark: 100,000 conversations (1,000 pages of 100) from the loopback emulator
+//! through each adapter, next to a floor, in one run.
+//!
+//! - floor: a bare `hyper::client::conn::http1` connection sending the 1,000 recorded requests
+//!   (pre-built `Bytes`) one after the other and collecting each body;
+//! - `<adapter> replay`: the same recorded requests through the adapter's `Transport::send`;
+//! - `<adapter> walk`: a real walk through the adapter: `tim_proto`'s pager, encoding and typed
+//!   decoding of every page.
+//!
+//! Each adapter runs under its own runtime: hyper and the floor on a tokio current-thread
+//! runtime, isahc under `futures_lite::future::block_on`, surf under
+//! `async_std::task::block_on`. The emulator server runs on its own thread (tokio, one worker).
+//! Rounds rotate the order of the variants; the ratio of a variant is the median over rounds of
+//! its time divided by the floor's time in the same round.
+//!
+//! `cargo bench -p conformance`; `TIM_BENCH_ROUNDS` (default 7) sets the rounds.
 
-fn main() {}
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use conformance::harness::{self, Api, BackgroundServer, WALKER};
+use conformance::{Options, adapters};
+use http_body_util::{BodyExt, Full};
+use tim_transport::{Transport, TransportError, async_trait};
+
+const CONVERSATIONS: usize = 100_000;
+
+/// Records every request it forwards.
+#[derive(Debug)]
+struct Recorder<'a> {
+    inner: &'a dyn Transport,
+    requests: Mutex<Vec<(http::request::Parts, Bytes)>>,
+}
+
+#[async_trait]
+impl Transport for Recorder<'_> {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let (parts, body) = request.into_parts();
+        self.requests
+            .lock()
+            .expect("not poisoned")
+            .push((parts.clone(), body.clone()));
+        self.inner
+            .send(http::Request::from_parts(parts, body))
+            .await
+    }
+}
+
+fn rebuild(recorded: &[(http::request::Parts, Bytes)]) -> Vec<http::Request<Bytes>> {
+    recorded
+        .iter()
+        .map(|(parts, body)| {
+            let mut request = http::Request::new(body.clone());
+            *request.method_mut() = parts.method.clone();
+            *request.uri_mut() = parts.uri.clone();
+            *request.headers_mut() = parts.headers.clone();
+            request
+        })
+        .collect()
+}
+
+/// The recorded requests as the floor sends them: origin-form URI, `Host` header.
+fn floor_requests(recorded: &[(http::request::Parts, Bytes)]) -> Vec<http::Request<Full<Bytes>>> {
+    recorded
+        .iter()
+        .map(|(parts, body)| {
+            let authority = parts
+                .uri
+                .authority()
+                .map(|a| a.as_str())
+                .unwrap_or_default();
+            let path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let mut request = http::Request::new(Full::new(body.clone()));
+            *request.method_mut() = parts.method.clone();
+            *request.uri_mut() = path.parse().expect("a recorded path parses");
+            *request.headers_mut() = parts.headers.clone();
+            request.headers_mut().insert(
+                http::header::HOST,
+                authority
+                    .parse()
+                    .expect("a recorded authority is a header value"),
+            );
+            request
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Floor,
+    Replay(Adapter),
+    Walk(Adapter),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Adapter {
+    Hyper,
+    Isahc,
+    Surf,
+}
+
+impl Variant {
+    fn name(self) -> String {
+        match self {
+            Variant::Floor => "floor: hyper conn::http1, pre-built requests".to_owned(),
+            Variant::Replay(a) => format!("{} replay (same requests)", a.name()),
+            Variant::Walk(a) => format!("{} walk (pager + decode)", a.name()),
+        }
+    }
+}
+
+impl Adapter {
+    fn name(self) -> &'static str {
+        match self {
+            Adapter::Hyper => "tim-transport-hyper",
+            Adapter::Isahc => "tim-transport-isahc",
+            Adapter::Surf => "tim-transport-surf",
+        }
+    }
+}
+
+struct Bench {
+    api_base: String,
+    addr: std::net::SocketAddr,
+    recorded: Vec<(http::request::Parts, Bytes)>,
+    expected_bytes: usize,
+    tokio: tokio::runtime::Runtime,
+    hyper: Box<dyn Transport>,
+    isahc: Box<dyn Transport>,
+    surf: Box<dyn Transport>,
+}
+
+impl Bench {
+    fn transport(&self, adapter: Adapter) -> &dyn Transport {
+        match adapter {
+            Adapter::Hyper => &*self.hyper,
+            Adapter::Isahc => &*self.isahc,
+            Adapter::Surf => &*self.surf,
+        }
+    }
+
+    /// Runs `future` under the adapter's own runtime.
+    fn block_on<F: std::future::Future>(&self, adapter: Option<Adapter>, future: F) -> F::Output {
+        match adapter {
+            None | Some(Adapter::Hyper) => self.tokio.block_on(future),
+            Some(Adapter::Isahc) => futures_lite::future::block_on(future),
+            Some(Adapter::Surf) => async_std::task::block_on(future),
+        }
+    }
+
+    fn run(&self, variant: Variant, api: &Api) -> Duration {
+        match variant {
+            Variant::Floor => {
+                let requests = floor_requests(&self.recorded);
+                self.tokio
+                    .block_on(floor(self.addr, requests, self.expected_bytes))
+            }
+            Variant::Replay(adapter) => {
+                let requests = rebuild(&self.recorded);
+                let transport = self.transport(adapter);
+                self.block_on(Some(adapter), async {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for request in requests {
+                        let response = transport.send(request).await.expect("a page");
+                        assert_eq!(response.status(), http::StatusCode::OK);
+                        bytes += response.body().len();
+                    }
+                    let elapsed = start.elapsed();
+                    assert_eq!(
+                        bytes,
+                        self.expected_bytes,
+                        "{} changed the pages",
+                        adapter.name()
+                    );
+                    elapsed
+                })
+            }
+            Variant::Walk(adapter) => {
+                let transport = self.transport(adapter);
+                self.block_on(Some(adapter), async {
+                    let start = Instant::now();
+                    let (items, requests) = harness::walk(transport, api, WALKER)
+                        .await
+                        .expect("the walk completes");
+                    let elapsed = start.elapsed();
+                    assert_eq!(items.len(), CONVERSATIONS);
+                    assert_eq!(requests as usize, self.recorded.len());
+                    elapsed
+                })
+            }
+        }
+    }
+}
+
+async fn floor(
+    addr: std::net::SocketAddr,
+    requests: Vec<http::Request<Full<Bytes>>>,
+    expected_bytes: usize,
+) -> Duration {
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    let connection = tokio::spawn(connection);
+    let start = Instant::now();
+    let mut bytes = 0;
+    for request in requests {
+        sender.ready().await.expect("the connection is ready");
+        let response = sender.send_request(request).await.expect("a response");
+        assert_eq!(response.status(), http::StatusCode::OK);
+        bytes += response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes()
+            .len();
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(bytes, expected_bytes, "the floor read other pages");
+    drop(sender);
+    let _ = connection.await;
+    elapsed
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: then run one quick
+    // round so the bench is at least exercised.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let rounds: usize = if benching {
+        std::env::var("TIM_BENCH_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(7)
+    } else {
+        1
+    };
+
+    let setup = Instant::now();
+    let server = BackgroundServer::start(harness::emulator(WALKER, CONVERSATIONS));
+    let api = server.api();
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let options = Options::default();
+    let hyper = tokio.block_on(async { adapters::hyper(&options) });
+    let isahc = adapters::isahc(&options);
+    let surf = adapters::surf(&options);
+
+    // Record the requests of one walk (through hyper) and the bytes they fetch.
+    let recorder = Recorder {
+        inner: &*hyper,
+        requests: Mutex::new(Vec::new()),
+    };
+    let (items, _) = tokio
+        .block_on(harness::walk(&recorder, api, WALKER))
+        .expect("the recording walk completes");
+    assert_eq!(items.len(), CONVERSATIONS);
+    let recorded = recorder.requests.into_inner().expect("not poisoned");
+    let addr = server
+        .api()
+        .base_url()
+        .trim_start_matches("http://")
+        .parse()
+        .expect("an address");
+
+    let mut bench = Bench {
+        api_base: api.base_url().to_owned(),
+        addr,
+        recorded,
+        expected_bytes: 0,
+        tokio,
+        hyper,
+        isahc,
+        surf,
+    };
+    // The bytes of the recorded pages, read once by the floor's own client.
+    bench.expected_bytes = bench.tokio.block_on(async {
+        let mut total = 0;
+        for request in rebuild(&bench.recorded) {
+            total += bench
+                .hyper
+                .send(request)
+                .await
+                .expect("a page")
+                .body()
+                .len();
+        }
+        total
+    });
+
+    let variants = [
+        Variant::Floor,
+        Variant::Replay(Adapter::Hyper),
+        Variant::Replay(Adapter::Isahc),
+        Variant::Replay(Adapter::Surf),
+        Variant::Walk(Adapter::Hyper),
+        Variant::Walk(Adapter::Isahc),
+        Variant::Walk(Adapter::Surf),
+    ];
+    // Warm-up: every variant once, untimed (connections, allocator, caches).
+    for v in variants {
+        bench.run(v, api);
+    }
+    eprintln!(
+        "setup and warm-up {:.1} s; {} requests per run, {} bytes of pages, {} rounds against {}",
+        setup.elapsed().as_secs_f64(),
+        bench.recorded.len(),
+        bench.expected_bytes,
+        rounds,
+        bench.api_base,
+    );
+
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    for round in 0..rounds {
+        let mut this_round = vec![0.0; variants.len()];
+        for k in 0..variants.len() {
+            let i = (k + round) % variants.len();
+            this_round[i] = bench.run(variants[i], api).as_secs_f64();
+        }
+        for i in 0..variants.len() {
+            times[i].push(this_round[i]);
+            ratios[i].push(this_round[i] / this_round[0]);
+        }
+    }
+
+    let requests = bench.recorded.len() as f64;
+    println!();
+    println!("| variant | median run | µs/request | min run | ratio to floor (median of rounds) |");
+    println!("|---|---|---|---|---|");
+    for (i, v) in variants.iter().enumerate() {
+        let min = times[i].iter().copied().fold(f64::INFINITY, f64::min);
+        let med = median(&mut times[i]);
+        let ratio = median(&mut ratios[i]);
+        println!(
+            "| {} | {:.1} ms | {:.0} | {:.1} ms | {:.2}× |",
+            v.name(),
+            med * 1e3,
+            med / requests * 1e6,
+            min * 1e3,
+            ratio,
+        );
+    }
+    drop(bench);
+    drop(server);
+}
