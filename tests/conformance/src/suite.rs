@@ -314,3 +314,20 @@ pub async fn get_list_walk(make: Factory) {
     );
     server.shutdown().await;
 }
+
+/// The HTTP version the adapter ends up with over HTTPS against the emulator, which offers
+/// `h2` and `http/1.1` through ALPN. Adapter-specific: the caller checks the answer.
+pub async fn https_version(make: Factory) -> http::Version {
+    let (server, api) = start(harness::emulator(WALKER, 1), true).await;
+    let pem = server
+        .ca_cert_pem()
+        .expect("a TLS server has a certificate");
+    let transport = make(&Options {
+        root_pem: Some(pem),
+        ..Options::default()
+    });
+    let response = echo(&*transport, &api, 200, Bytes::from_static(b"{}")).await;
+    assert_eq!(response.body(), &b"{}"[..]);
+    server.shutdown().await;
+    response.version()
+}

@@ -32,3 +32,21 @@ macro_rules! conformance {
 conformance!(hyper);
 conformance!(isahc);
 conformance!(surf);
+
+/// Over TLS, hyper and isahc negotiate HTTP/2 through ALPN; surf's h1 backend stays on 1.1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_versions() {
+    use conformance::{adapters, suite};
+    assert_eq!(
+        suite::https_version(adapters::hyper).await,
+        http::Version::HTTP_2
+    );
+    assert_eq!(
+        suite::https_version(adapters::isahc).await,
+        http::Version::HTTP_2
+    );
+    assert_eq!(
+        suite::https_version(adapters::surf).await,
+        http::Version::HTTP_11
+    );
+}
