@@ -342,3 +342,35 @@ fn in_process_transport_maps_faults_to_io_errors() {
     assert_eq!(api(&t).expect("delayed").status(), 200);
     assert!(run(&t).is_ok());
 }
+
+#[test]
+fn http2_with_prior_knowledge() {
+    let s = demo();
+    let addr = s.addr();
+    let (status, body) = s.runtime().block_on(async move {
+        use http_body_util::{BodyExt, Full};
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (mut sender, conn) = hyper::client::conn::http2::handshake(
+            hyper_util::rt::TokioExecutor::new(),
+            hyper_util::rt::TokioIo::new(tcp),
+        )
+        .await
+        .expect("h2 handshake");
+        tokio::spawn(conn);
+        let request = http::Request::post(format!("http://{addr}/_emulator/echo?status=201"))
+            .body(Full::new(Bytes::from_static(b"over h2")))
+            .expect("request");
+        let response = sender.send_request(request).await.expect("response");
+        assert_eq!(response.version(), http::Version::HTTP_2);
+        let status = response.status().as_u16();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, body)
+    });
+    assert_eq!(status, 201);
+    assert_eq!(body, "over h2");
+}
