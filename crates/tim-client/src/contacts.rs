@@ -74,17 +74,18 @@ impl Contacts {
     /// # Errors
     ///
     /// See [`Error`].
-    pub async fn delete(
+    pub fn delete<A: Into<String>>(
         &self,
-        account: impl Into<String>,
+        account: A,
         target: DeleteTarget,
-    ) -> Result<(), Error> {
+    ) -> impl Future<Output = Result<(), Error>> + Send + use<A> {
+        let client = self.client.clone();
         let request = DeleteRequest {
             from_account: account.into(),
             target,
             clear_ramble: None,
         };
-        self.client.call(&request).await.map(drop)
+        async move { client.call(&request).await.map(drop) }
     }
 
     /// Walks the whole list of every account, `concurrency` accounts at a time (at least 1),
@@ -197,15 +198,17 @@ impl List {
     /// # Errors
     ///
     /// See [`Error`]; a page that cannot be continued from is [`Error::Pagination`].
-    pub async fn page(&self) -> Result<Page, Error> {
+    pub fn page(&self) -> impl Future<Output = Result<Page, Error>> + Send + use<> {
         let mut pages = self.pages();
-        match pages.next().await {
-            Some(result) => result,
-            // The list was resumed at a finished walk: `next_request` never returns `None`
-            // before a page was handled, so this is unreachable; answer with an empty last page.
-            None => Err(Error::Pagination(
-                tim_proto::pager::PagerError::UnexpectedResponse,
-            )),
+        async move {
+            match pages.next().await {
+                Some(result) => result,
+                // A fresh pager always hands out a first request, so the stream yields at
+                // least one item; this arm only keeps the code panic-free.
+                None => Err(Error::Pagination(
+                    tim_proto::pager::PagerError::UnexpectedResponse,
+                )),
+            }
         }
     }
 
@@ -237,13 +240,17 @@ impl List {
     ///
     /// The first error of the walk; what was received before it is dropped (use
     /// [`pages`](Self::pages) to keep it and resume).
-    pub async fn collect_all(&self) -> Result<Vec<SessionItem>, Error> {
+    pub fn collect_all(
+        &self,
+    ) -> impl Future<Output = Result<Vec<SessionItem>, Error>> + Send + use<> {
         let mut pages = self.pages();
-        let mut all = Vec::new();
-        while let Some(page) = pages.next().await {
-            all.extend(page?.items);
+        async move {
+            let mut all = Vec::new();
+            while let Some(page) = pages.next().await {
+                all.extend(page?.items);
+            }
+            Ok(all)
         }
-        Ok(all)
     }
 }
 

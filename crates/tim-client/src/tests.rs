@@ -642,14 +642,22 @@ impl std::io::Write for Buffer {
 
 #[test]
 fn secrets_never_reach_the_trace_log_or_errors() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    // A global subscriber: per-thread ones are unreliable while other tests run concurrently
+    // (tracing caches each callsite's interest globally). Other tests' output lands in the
+    // buffer too, which only makes the check stricter.
+    static BUFFER: std::sync::OnceLock<Buffer> = std::sync::OnceLock::new();
+    let buffer = BUFFER.get_or_init(|| {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        buffer
+    });
     let (client, seen) = paging_client(
         300,
         100,
@@ -660,16 +668,12 @@ fn secrets_never_reach_the_trace_log_or_errors() {
             (5, Answer::Code(50004)),
         ],
     );
-    let (error, debug) = tracing::subscriber::with_default(subscriber, || {
-        let all = block_on(client.contacts().list("alice").collect_all()).expect("walk");
-        assert_eq!(all.len(), 300);
-        let (failing, _) = paging_client(10, 10, vec![(1, Answer::Code(70009))]);
-        let error = block_on(failing.contacts().list("alice").collect_all()).expect_err("fails");
-        (
-            format!("{error} {error:?}"),
-            format!("{client:?} {failing:?}"),
-        )
-    });
+    let all = block_on(client.contacts().list("alice").collect_all()).expect("walk");
+    assert_eq!(all.len(), 300);
+    let (failing, _) = paging_client(10, 10, vec![(1, Answer::Code(70009))]);
+    let error = block_on(failing.contacts().list("alice").collect_all()).expect_err("fails");
+    let error = format!("{error} {error:?}");
+    let debug = format!("{client:?} {failing:?}");
     let log = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf-8");
     // The log is real: it has the spans, the retries and the re-sign.
     for needle in [

@@ -1,0 +1,34 @@
+//! The client conformance suite, instantiated once per adapter and runtime.
+
+/// Instantiates every check of [`client_conformance::suite`] for one adapter.
+macro_rules! client_conformance {
+    ($module:ident => $adapter:ident) => {
+        mod $module {
+            use client_conformance::{suite, Adapter};
+
+            client_conformance!(@checks $adapter:
+                full_walks,
+                resume_from_stored_cursor,
+                faults_mid_walk,
+                expired_usersig,
+                stalled_cursor,
+                concurrent_streams_under_limit,
+                many_accounts,
+                delete,
+            );
+        }
+    };
+    (@checks $adapter:ident: $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                Adapter::$adapter.run(suite::$check);
+            }
+        )*
+    };
+}
+
+client_conformance!(hyper_tokio => Hyper);
+client_conformance!(surf_async_std => Surf);
+client_conformance!(isahc_block_on => Isahc);
+client_conformance!(in_process_block_on => InProcess);
