@@ -1,4 +1,17 @@
-//! The CLI's error type and its exit codes.
+//! The CLI's error type, its one-line messages and its exit codes.
+
+use std::fmt;
+
+use tim_proto::{ApiError, ErrorCode};
+
+/// Exit code of usage and configuration errors (as clap's own).
+pub(crate) const EXIT_USAGE: i32 = 2;
+/// Exit code when the service answered with an error code.
+pub(crate) const EXIT_SERVICE: i32 = 3;
+/// Exit code when no usable answer came back (connection, timeout, unusable response).
+pub(crate) const EXIT_TRANSPORT: i32 = 4;
+/// Exit code when the service's answers cannot be paged (stalled cursor, page limit...).
+pub(crate) const EXIT_PROTOCOL: i32 = 5;
 
 /// Everything that ends a `tim` run unsuccessfully, each with its own exit code.
 #[derive(Debug, thiserror::Error)]
@@ -9,14 +22,142 @@ pub(crate) enum CliError {
     /// A UserSig failed verification or decoding (exit code 1).
     #[error(transparent)]
     Verify(#[from] tim_sig::VerifyError),
+    /// The service answered with an error code (exit code 3).
+    #[error("{}", service_line(.0))]
+    Service(ApiError),
+    /// No usable answer (exit code 4).
+    #[error("{0}")]
+    Transport(String),
+    /// The answers could not be paged (exit code 5).
+    #[error("{0}")]
+    Protocol(String),
+    /// A local file could not be read or written (exit code 1).
+    #[error("{0}")]
+    Io(String),
+    /// Some accounts of an export failed; they are recorded in the output (exit code 3).
+    #[error("{0}")]
+    Partial(String),
 }
 
 impl CliError {
     /// The process exit code for this error.
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
-            CliError::Usage(_) => 2,
-            CliError::Verify(_) => 1,
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::Verify(_) | CliError::Io(_) => 1,
+            CliError::Service(_) | CliError::Partial(_) => EXIT_SERVICE,
+            CliError::Transport(_) => EXIT_TRANSPORT,
+            CliError::Protocol(_) => EXIT_PROTOCOL,
         }
+    }
+
+    /// The error of a client call, with `context` (say, where to resume) appended.
+    pub(crate) fn from_client(error: &tim_client::Error, context: Option<String>) -> Self {
+        let suffix = context.map(|c| format!(" ({c})")).unwrap_or_default();
+        if let Some(api) = error.api_error() {
+            let mut api = api.clone();
+            api.info.push_str(&suffix);
+            return CliError::Service(api);
+        }
+        let text = format!("{}{suffix}", chain(error));
+        match error {
+            tim_client::Error::Pagination(_) => CliError::Protocol(text),
+            _ => CliError::Transport(text),
+        }
+    }
+}
+
+/// An error and its sources on one line: `a: b: c`.
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// What a person should check for a code, where a hint helps.
+pub(crate) fn hint(code: ErrorCode) -> Option<&'static str> {
+    match code {
+        ErrorCode::USERSIG_KEY_NOT_FOUND | ErrorCode::SDKAPPID_NOT_FOUND => {
+            Some("probably the wrong region for this SDKAppID: check --region / TIM_REGION")
+        }
+        ErrorCode::USERSIG_EXPIRED => Some(
+            "the UserSig expired: sign a new one (tim sig gen) or pass --key to sign automatically",
+        ),
+        ErrorCode::ID_NOT_ADMIN
+        | ErrorCode::CONV_ADMIN_REQUIRED
+        | ErrorCode::ACCOUNT_ADMIN_REQUIRED => {
+            Some("the identifier is not an App admin: check --admin / TIM_ADMIN")
+        }
+        ErrorCode::USERSIG_MISMATCH_KEY => {
+            Some("the key does not belong to this SDKAppID: check --key / TIM_KEY")
+        }
+        ErrorCode::USERSIG_MISMATCH_ID => {
+            Some("the UserSig was signed for another identifier than --admin")
+        }
+        ErrorCode::CONV_ACCOUNT_NOT_FOUND | ErrorCode::ACCOUNT_NOT_FOUND => {
+            Some("the account was never imported into this app")
+        }
+        c if c.class() == tim_proto::ErrorClass::RateLimited => {
+            Some("lower the request rate (--rate)")
+        }
+        _ => None,
+    }
+}
+
+fn service_line(error: &ApiError) -> String {
+    struct Line<'a>(&'a ApiError);
+    impl fmt::Display for Line<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let e = self.0;
+            write!(f, "service error {}", e.code.get())?;
+            if let Some(d) = e.code.description() {
+                write!(f, ": {d}")?;
+            }
+            if !e.info.is_empty() {
+                write!(f, " [ErrorInfo: {}]", e.info.replace(['\n', '\r'], " "))?;
+            }
+            if let Some(h) = hint(e.code) {
+                write!(f, "; hint: {h}")?;
+            }
+            Ok(())
+        }
+    }
+    Line(error).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_errors_are_one_line_with_code_meaning_and_hint() {
+        let e = CliError::Service(ApiError {
+            code: ErrorCode(70016),
+            info: "key\nnot found".into(),
+            display: None,
+        });
+        let line = e.to_string();
+        assert!(!line.contains('\n'));
+        assert!(line.starts_with("service error 70016: "), "{line}");
+        assert!(line.contains("[ErrorInfo: key not found]"), "{line}");
+        assert!(
+            line.ends_with(
+                "hint: probably the wrong region for this SDKAppID: check --region / TIM_REGION"
+            ),
+            "{line}"
+        );
+        assert_eq!(e.exit_code(), EXIT_SERVICE);
+        for code in [70001, 60010, 50003] {
+            assert!(hint(ErrorCode(code)).is_some(), "{code}");
+        }
+        assert_eq!(hint(ErrorCode(424242)), None);
     }
 }

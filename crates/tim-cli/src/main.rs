@@ -3,9 +3,12 @@
 //! Global options (each with an environment variable) describe the app and the service; the
 //! subcommands share them. See `docs/cli.md` for the whole manual.
 
+mod connect;
+mod contacts;
 mod emulator;
 mod error;
 mod global;
+mod output;
 mod sig;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -25,6 +28,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// List, delete and export conversation lists.
+    ///
+    /// With no service configured, runs against an embedded emulator with demo data.
+    /// Example: tim contacts list --from alice
+    Contacts(contacts::ContactsArgs),
     /// Print a shell completion script.
     ///
     /// Example: tim completions bash > /etc/bash_completion.d/tim
@@ -59,6 +67,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Sig(args) => sig::run(&cli.global, args),
+        Command::Contacts(args) => contacts::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(&cli.global, args),
     }
 }

@@ -1,0 +1,82 @@
+//! Turning the global options into a [`Client`]: the real service (or any base URL) through the
+//! hyper transport, or, with nothing configured, the emulator in-process with its demo data.
+
+use std::sync::Arc;
+
+use tim_client::{Client, RateLimit};
+use tim_emulator::{Config, Emulator, InProcess};
+use tim_proto::{Endpoint, Region};
+use tim_sig::{SecretKey, UserSig};
+use tim_transport::Transport;
+use tim_transport_hyper::HyperTransport;
+
+use crate::emulator::{DEFAULT_KEY, DEFAULT_SDKAPPID};
+use crate::error::CliError;
+use crate::global::GlobalOpts;
+
+/// Whether no address or credential setting was given at all.
+pub(crate) fn is_unconfigured(global: &GlobalOpts) -> bool {
+    global.base_url.is_none()
+        && global.region.is_none()
+        && global.sdkappid.is_none()
+        && global.key.is_none()
+        && global.usersig.is_none()
+}
+
+/// Builds the client the global options describe. `rate` overrides the default limit of 200
+/// calls per second (`Some(0)` switches it off).
+pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, CliError> {
+    let builder = Client::builder().admin(global.admin.clone());
+    let builder = match rate {
+        Some(0) => builder.no_rate_limit(),
+        Some(n) => builder.rate_limit(RateLimit::per_second(n)),
+        None => builder,
+    };
+    if is_unconfigured(global) {
+        eprintln!(
+            "tim: no service configured (TIM_BASE_URL, TIM_REGION, TIM_SDKAPPID, TIM_KEY, TIM_USERSIG): using the embedded emulator with demo data"
+        );
+        let emulator = Emulator::demo(Config::new(DEFAULT_SDKAPPID, DEFAULT_KEY));
+        let transport: Arc<dyn Transport> = Arc::new(InProcess::new(emulator));
+        return builder
+            .shared_transport(transport)
+            .base_url("http://emulator.invalid")
+            .sdk_app_id(DEFAULT_SDKAPPID)
+            .secret_key(SecretKey::new(DEFAULT_KEY))
+            .build()
+            .map_err(|e| CliError::Usage(e.to_string()));
+    }
+    let endpoint = match (&global.base_url, &global.region) {
+        (Some(url), _) => {
+            Endpoint::custom(url).map_err(|e| CliError::Usage(format!("--base-url: {e}")))?
+        }
+        (None, Some(region)) => {
+            let region: Region = region
+                .parse()
+                .map_err(|e| CliError::Usage(format!("--region: {e}")))?;
+            Endpoint::region(region)
+        }
+        (None, None) => {
+            return Err(CliError::Usage(
+                "set --region (TIM_REGION) or --base-url (TIM_BASE_URL) to say where the service is".into(),
+            ));
+        }
+    };
+    let sdk_app_id = global.sdkappid.ok_or_else(|| {
+        CliError::Usage("set --sdkappid (TIM_SDKAPPID), the app's SDKAppID".into())
+    })?;
+    let builder = builder
+        .endpoint(endpoint)
+        .sdk_app_id(sdk_app_id)
+        .shared_transport(Arc::new(HyperTransport::new()));
+    let builder = match (&global.key, &global.usersig) {
+        (Some(key), _) => builder.secret_key(SecretKey::new(key.clone())),
+        (None, Some(sig)) => builder.usersig(UserSig::from_string(sig.clone())),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "set --key (TIM_KEY) to sign UserSigs, or --usersig (TIM_USERSIG) to use a ready one".into(),
+            ));
+        }
+    };
+    builder.build().map_err(|e| CliError::Usage(e.to_string()))
+}

@@ -1,0 +1,356 @@
+//! `tim contacts list | delete | export`: conversation lists for people.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{ArgGroup, Args, Subcommand};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tim_client::Client;
+use tim_proto::pager::Cursor;
+use tim_proto::recent_contact::{AssistFlags, DeleteRequest, DeleteTarget};
+
+use crate::connect;
+use crate::error::{CliError, chain};
+use crate::global::GlobalOpts;
+use crate::output::{Format, Printer};
+
+/// List, delete and export conversation lists (`v4/recentcontact/*`).
+#[derive(Debug, Args)]
+pub(crate) struct ContactsArgs {
+    #[command(subcommand)]
+    command: ContactsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ContactsCommand {
+    /// Show an account's conversation list: one page, several, or all of it.
+    ///
+    /// Example: tim contacts list --from alice --all --format jsonl
+    #[command(
+        after_help = "Examples:\n  tim contacts list --from alice\n  tim contacts list --from alice --cursor v1.1700086400.57.0.1 --max-pages 2\n  tim contacts list --from alice --all --format json > alice.json"
+    )]
+    List(ListArgs),
+    /// Delete one conversation from an account's list.
+    ///
+    /// Example: tim contacts delete --from alice --to user0002
+    #[command(
+        after_help = "Examples:\n  tim contacts delete --from alice --to user0002\n  tim contacts delete --from alice --group group003 --clear-history"
+    )]
+    Delete(DeleteArgs),
+    /// Export the whole lists of many accounts as JSON lines, resumably.
+    ///
+    /// Example: tim contacts export --users users.txt --out lists.jsonl
+    #[command(
+        after_help = "Examples:\n  tim contacts export --users users.txt --out lists.jsonl\n  tim contacts export --users users.txt --out lists.jsonl --concurrency 16 --rate 150\n\nRun it again after an interruption: accounts already written are skipped, failed ones retried."
+    )]
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// The account whose list to show.
+    #[arg(long, value_name = "ID")]
+    from: String,
+    /// Fetch every page (default: one page, or --max-pages pages).
+    #[arg(long)]
+    all: bool,
+    /// AssistFlags (7 = the three documented bits; the current docs ask for 15 or 63).
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    flags: u32,
+    /// Resume at a cursor printed by an earlier run.
+    #[arg(long, value_name = "TOKEN")]
+    cursor: Option<Cursor>,
+    /// Fetch at most this many pages.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_pages: Option<u64>,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("target").required(true).args(["to", "group"])))]
+struct DeleteArgs {
+    /// The account whose list to change.
+    #[arg(long, value_name = "ID")]
+    from: String,
+    /// The one-to-one conversation with this account.
+    #[arg(long, value_name = "ID")]
+    to: Option<String>,
+    /// The conversation of this group.
+    #[arg(long, value_name = "ID")]
+    group: Option<String>,
+    /// Also clear the roaming messages (ClearRamble = 1).
+    #[arg(long)]
+    clear_history: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// Accounts to export, one a line (blank lines and lines starting with # are skipped).
+    #[arg(long, value_name = "FILE")]
+    users: PathBuf,
+    /// Where to write: one JSON line per account. Existing complete lines are kept and skipped.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Accounts paged at the same time.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    concurrency: u32,
+    /// Calls per second, shared by all accounts (0: no limit). The service allows 200.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    rate: u32,
+    /// AssistFlags of every get_list call.
+    #[arg(long, value_name = "N", default_value_t = 7)]
+    flags: u32,
+}
+
+/// Runs `tim contacts ...`.
+pub(crate) fn run(global: &GlobalOpts, args: ContactsArgs) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Io(format!("cannot start the async runtime: {e}")))?;
+    match args.command {
+        ContactsCommand::List(a) => {
+            let client = connect::client(global, None)?;
+            runtime.block_on(list(&client, a))
+        }
+        ContactsCommand::Delete(a) => {
+            let client = connect::client(global, None)?;
+            runtime.block_on(delete(&client, a))
+        }
+        ContactsCommand::Export(a) => {
+            let client = connect::client(global, Some(a.rate))?;
+            runtime.block_on(export(&client, a))
+        }
+    }
+}
+
+async fn list(client: &Client, args: ListArgs) -> Result<(), CliError> {
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
+    let max_pages = if args.all {
+        args.max_pages.unwrap_or(u64::MAX)
+    } else {
+        args.max_pages.unwrap_or(1)
+    };
+    let mut list = client
+        .contacts()
+        .with_flags(AssistFlags::from_bits_retain(args.flags))
+        .list(args.from.clone());
+    if let Some(cursor) = args.cursor {
+        list = list.resume(cursor);
+    }
+    let mut printer = Printer::new(io::stdout().lock(), format, &args.from);
+    let mut pages = list.pages();
+    let mut fetched = 0;
+    while fetched < max_pages {
+        let Some(page) = pages.next().await else {
+            break;
+        };
+        let page = page.map_err(|e| {
+            let resume = pages
+                .cursor()
+                .filter(|_| fetched > 0)
+                .map(|c| format!("resume with --cursor {c}"));
+            CliError::from_client(&e, resume)
+        })?;
+        fetched += 1;
+        printer.page(&page.items).map_err(io_error)?;
+    }
+    printer.finish(pages.cursor()).map_err(io_error)
+}
+
+async fn delete(client: &Client, args: DeleteArgs) -> Result<(), CliError> {
+    let (target, shown) = match (args.to, args.group) {
+        (Some(to), _) => (
+            DeleteTarget::C2c(to.clone()),
+            format!("the conversation with {to}"),
+        ),
+        (None, Some(group)) => (
+            DeleteTarget::Group(group.clone()),
+            format!("the conversation of group {group}"),
+        ),
+        (None, None) => return Err(CliError::Usage("give --to ID or --group ID".into())),
+    };
+    let request = DeleteRequest {
+        from_account: args.from.clone(),
+        target,
+        clear_ramble: args.clear_history.then_some(true),
+    };
+    client
+        .call(&request)
+        .await
+        .map_err(|e| CliError::from_client(&e, None))?;
+    println!("deleted {shown} from {}'s list", args.from);
+    Ok(())
+}
+
+async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
+    let users = read_users(&args.users)?;
+    let done = compact_existing(&args.out)?;
+    let mut seen = HashSet::new();
+    let todo: Vec<String> = users
+        .into_iter()
+        .filter(|u| !done.contains(u) && seen.insert(u.clone()))
+        .collect();
+    let skipped = done.len();
+    let mut out = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&args.out)
+        .map_err(|e| CliError::Io(format!("cannot open {}: {e}", args.out.display())))?;
+    let bar = progress_bar(todo.len() as u64);
+    let total = todo.len();
+    let mut stream = client
+        .contacts()
+        .with_flags(AssistFlags::from_bits_retain(args.flags))
+        .for_accounts(todo, args.concurrency as usize);
+    let mut failed = 0usize;
+    while let Some((account, result)) = stream.next().await {
+        let line = match result {
+            Ok(items) => json!({"From_Account": account, "SessionItem": items}),
+            Err(e) => {
+                failed += 1;
+                let (code, info) = match e.api_error() {
+                    Some(api) => (Value::from(api.code.get()), api.info.clone()),
+                    None => (Value::Null, chain(&e)),
+                };
+                json!({"From_Account": account, "ErrorCode": code, "ErrorInfo": info})
+            }
+        };
+        // One write per line, flushed at once: an interruption loses at most the line in flight,
+        // which the next run drops and redoes.
+        let mut bytes = serde_json::to_vec(&line).map_err(|e| CliError::Io(e.to_string()))?;
+        bytes.push(b'\n');
+        out.write_all(&bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| CliError::Io(format!("cannot write {}: {e}", args.out.display())))?;
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    eprintln!(
+        "tim: exported {} accounts to {} ({} already there, {} failed)",
+        total - failed,
+        args.out.display(),
+        skipped,
+        failed
+    );
+    if failed > 0 {
+        return Err(CliError::Partial(format!(
+            "{failed} of {total} accounts failed; their ErrorCode lines are in {}: run the same command again to retry them",
+            args.out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} accounts  {per_sec}  ETA {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn read_users(path: &Path) -> Result<Vec<String>, CliError> {
+    let file = File::open(path)
+        .map_err(|e| CliError::Io(format!("cannot read {}: {e}", path.display())))?;
+    let mut users = Vec::new();
+    for line in BufReader::new(file).lines() {
+        let line =
+            line.map_err(|e| CliError::Io(format!("cannot read {}: {e}", path.display())))?;
+        let user = line.trim();
+        if !user.is_empty() && !user.starts_with('#') {
+            users.push(user.to_owned());
+        }
+    }
+    Ok(users)
+}
+
+/// Keeps the complete, successful lines of an earlier export (dropping failed accounts and a
+/// line cut by an interruption, so they are redone) and returns their accounts.
+fn compact_existing(out: &Path) -> Result<HashSet<String>, CliError> {
+    let text = match fs::read(out) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HashSet::new()),
+        Err(e) => return Err(CliError::Io(format!("cannot read {}: {e}", out.display()))),
+    };
+    let mut kept = Vec::with_capacity(text.len());
+    let mut done = HashSet::new();
+    let mut changed = false;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let complete = line.ends_with(b"\n");
+        let parsed: Option<Value> = complete
+            .then(|| serde_json::from_slice(line).ok())
+            .flatten();
+        match parsed.as_ref().and_then(|v| {
+            Some((
+                v.get("From_Account")?.as_str()?,
+                v.get("ErrorCode").is_none(),
+            ))
+        }) {
+            Some((account, true)) if done.insert(account.to_owned()) => {
+                kept.extend_from_slice(line)
+            }
+            _ => changed = true,
+        }
+    }
+    if changed {
+        let tmp = out.with_extension("tim-tmp");
+        fs::write(&tmp, &kept)
+            .and_then(|()| fs::rename(&tmp, out))
+            .map_err(|e| CliError::Io(format!("cannot rewrite {}: {e}", out.display())))?;
+    }
+    Ok(done)
+}
+
+fn io_error(e: io::Error) -> CliError {
+    CliError::Io(format!("cannot write the output: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compaction_keeps_complete_successes_only() {
+        let dir = std::env::temp_dir().join(format!("tim-compact-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp dir");
+        let out = dir.join("out.jsonl");
+        fs::write(
+            &out,
+            concat!(
+                "{\"From_Account\":\"a\",\"SessionItem\":[]}\n",
+                "{\"From_Account\":\"b\",\"ErrorCode\":50001,\"ErrorInfo\":\"x\"}\n",
+                "{\"From_Account\":\"a\",\"SessionItem\":[]}\n",
+                "not json\n",
+                "{\"From_Account\":\"c\",\"SessionIt"
+            ),
+        )
+        .expect("write");
+        let done = compact_existing(&out).expect("compacts");
+        assert_eq!(done, HashSet::from(["a".to_owned()]));
+        assert_eq!(
+            fs::read_to_string(&out).expect("read"),
+            "{\"From_Account\":\"a\",\"SessionItem\":[]}\n"
+        );
+        let _ = fs::remove_dir_all(dir);
+    }
+}
