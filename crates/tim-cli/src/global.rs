@@ -29,4 +29,8 @@ pub(crate) struct GlobalOpts {
     /// A ready-made UserSig for the admin, instead of --key (never printed).
     #[arg(long, env = "TIM_USERSIG", global = true, hide_env_values = true)]
     pub(crate) usersig: Option<String>,
+    /// Print the client's tracing output (calls, pages, attempts, error codes) on stderr. The key
+    /// and the UserSig never appear in it.
+    #[arg(long, short = 'v', global = true)]
+    pub(crate) verbose: bool,
 }

@@ -51,7 +51,23 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.exit()
+        }
+        Err(e) => {
+            // One line, like every other error: clap's first line without its `error: ` prefix.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            eprintln!(
+                "tim: {} (see tim --help)",
+                first.strip_prefix("error: ").unwrap_or(first)
+            );
+            std::process::exit(error::EXIT_USAGE);
+        }
+    };
     let result = run(cli);
     if let Err(err) = result {
         eprintln!("tim: {err}");
@@ -60,7 +76,18 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    let _ = &cli.global;
+    if cli.global.verbose {
+        // Our crates at their most verbose; third-party crates only warn (an HTTP stack's own
+        // trace output could echo a URL, which carries the UserSig).
+        let filter = tracing_subscriber::EnvFilter::new(
+            "warn,tim_client=trace,tim_cli=debug,tim_emulator=debug",
+        );
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     match cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "tim", &mut std::io::stdout());
