@@ -157,17 +157,32 @@ fn normal_closure(metadata: &Value, start_name: &str) -> BTreeSet<String> {
         if !seen.insert(id) {
             continue;
         }
-        if id != start {
-            if let Some(name) = name_of.get(id) {
-                names.insert((*name).to_owned());
-            }
+        if id != start
+            && let Some(name) = name_of.get(id)
+        {
+            names.insert((*name).to_owned());
         }
         stack.extend(edges.get(id).into_iter().flatten().copied());
     }
     names
 }
 
+/// Whether the resolved graph has a package of this name (a check of a missing crate would
+/// pass vacuously).
+fn in_graph(metadata: &Value, name: &str) -> bool {
+    metadata["packages"]
+        .as_array()
+        .is_some_and(|ps| ps.iter().any(|p| p["name"] == name))
+}
+
 fn check_dependency_rules(metadata: &Value, problems: &mut Vec<String>) {
+    for krate in SANS_IO.iter().chain(ADAPTERS) {
+        if !in_graph(metadata, krate) {
+            problems.push(format!(
+                "{krate} is not in the workspace graph: its invariants cannot be checked"
+            ));
+        }
+    }
     for krate in SANS_IO {
         let deps = normal_closure(metadata, krate);
         for bad in FORBIDDEN_IN_SANS_IO {
@@ -373,6 +388,11 @@ mod tests {
         });
         let mut problems = Vec::new();
         check_dependency_rules(&metadata, &mut problems);
+        // A crate missing from the graph is reported, not silently passed.
+        assert!(problems.iter().any(
+            |p| p == "tim-sig is not in the workspace graph: its invariants cannot be checked"
+        ));
+        problems.retain(|p| !p.contains("not in the workspace graph"));
         assert_eq!(
             problems,
             vec!["tim-proto is sans-IO but depends (maybe transitively) on tokio".to_owned()]
