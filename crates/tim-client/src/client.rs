@@ -149,6 +149,13 @@ impl Client {
                         return Err(timeout(policy.deadline, attempts, None));
                     }
                 }
+                while let Err(wait) = limiter.admit(inner.clock.now()) {
+                    if wait >= remaining(inner.clock.now(), deadline) {
+                        return Err(timeout(policy.deadline, attempts, None));
+                    }
+                    tracing::trace!(?wait, "the last second is full; waiting");
+                    inner.clock.sleep(wait).await;
+                }
             }
             attempts += 1;
             span.record("attempts", attempts);

@@ -1,17 +1,23 @@
 //! The client-side rate limit: a token bucket shared by every clone of a client.
 
+use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How many calls per second a client may start, counting every attempt (retries included).
 ///
 /// The service allows 200 REST calls per second per app (api-facts §2, codes 60007/60011) and
-/// measures it over a sliding second. A bucket refilled at exactly that rate would let 201 calls
-/// fall into one second as soon as two of them are a few milliseconds late on the network, so
-/// the limiter keeps a safety margin (default 2 %, so 196 calls/s at the documented 200/s):
-/// calls are spaced `1 / (rate × (1 − margin))` apart, and a burst of `burst` calls may go at
-/// once after a pause (default 1: no burst, so any second sees at most about
-/// `rate × (1 − margin) + burst` calls).
+/// measures it over a sliding second. The limiter enforces two things, both with a safety
+/// margin (default 2 %, so 196 calls at the documented 200/s):
+///
+/// * **spacing**: a token bucket (kept as a generic cell rate algorithm) hands out send slots
+///   `1 / (rate × (1 − margin))` apart, in order, so concurrent callers queue fairly; a burst
+///   of `burst` calls may go at once after a pause (default 1: no burst);
+/// * **a hard cap**: at most `rate × (1 − margin)` calls *actually sent* in any sliding second.
+///   A task woken late by its executor cannot catch up in a burst that the service would count
+///   against the limit.
+///
+/// The margin absorbs the network's jitter between sending and the service's counting.
 ///
 /// ```
 /// use std::time::Duration;
@@ -19,6 +25,7 @@ use std::time::{Duration, Instant};
 ///
 /// let limit = RateLimit::default();
 /// assert_eq!(limit.calls_per_second(), 200);
+/// assert_eq!(limit.max_per_second(), 196);
 /// assert_eq!(limit.interval(), Duration::from_nanos(5_102_040)); // 196 calls/s
 /// let fast = RateLimit::per_second(1000).with_margin_permille(0).with_burst(10);
 /// assert_eq!(fast.interval(), Duration::from_millis(1));
@@ -74,6 +81,14 @@ impl RateLimit {
         self.margin_permille
     }
 
+    /// The most calls sent in any sliding second: `rate × (1 − margin)`, at least 1.
+    pub fn max_per_second(&self) -> u32 {
+        let capped = u64::from(self.calls_per_second)
+            * u64::from(1000 - self.margin_permille.min(500))
+            / 1000;
+        u32::try_from(capped).unwrap_or(u32::MAX).max(1)
+    }
+
     /// The spacing between two calls: `1 s / (rate × (1 − margin))`.
     pub fn interval(&self) -> Duration {
         // 1e9 ns × 1000 / (rate × (1000 − margin)), in integers.
@@ -93,7 +108,8 @@ impl Default for RateLimit {
 
 /// A generic cell rate algorithm (a token bucket kept as one "theoretical arrival time"): each
 /// caller reserves the next free slot under a lock and then waits for it outside the lock, so
-/// waiters are served in order and nobody spins.
+/// waiters are served in order and nobody spins. Then a sliding window of the actual send
+/// times caps the calls in any second ([`Limiter::admit`]).
 #[derive(Debug)]
 pub(crate) struct Limiter {
     interval: Duration,
@@ -101,15 +117,25 @@ pub(crate) struct Limiter {
     tolerance: Duration,
     /// The next free slot.
     next: Mutex<Option<Instant>>,
+    /// The most sends within [`WINDOW`].
+    cap: usize,
+    /// The actual send times within the last [`WINDOW`], oldest first.
+    sent: Mutex<VecDeque<Instant>>,
 }
+
+/// The window the service counts calls in.
+const WINDOW: Duration = Duration::from_secs(1);
 
 impl Limiter {
     pub(crate) fn new(limit: RateLimit) -> Self {
         let interval = limit.interval();
+        let cap = limit.max_per_second() as usize;
         Limiter {
             interval,
             tolerance: interval.saturating_mul(limit.burst - 1),
             next: Mutex::new(None),
+            cap,
+            sent: Mutex::new(VecDeque::with_capacity(cap)),
         }
     }
 
@@ -126,6 +152,26 @@ impl Limiter {
         }
         *next = Some(slot + self.interval);
         Ok(wait)
+    }
+
+    /// Records a send at `now` if fewer than the cap were sent in the second before it
+    /// (`Ok`), else returns how long until one of those leaves the window (`Err`).
+    pub(crate) fn admit(&self, now: Instant) -> Result<(), Duration> {
+        let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
+        while sent
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= WINDOW)
+        {
+            sent.pop_front();
+        }
+        if sent.len() < self.cap {
+            sent.push_back(now);
+            return Ok(());
+        }
+        let oldest = sent.front().copied().unwrap_or(now);
+        Err((oldest + WINDOW)
+            .saturating_duration_since(now)
+            .max(Duration::from_micros(100)))
     }
 }
 
@@ -180,6 +226,25 @@ mod tests {
             .collect();
         let ms = |n| Duration::from_millis(n);
         assert_eq!(waits, [ms(0), ms(0), ms(0), ms(10), ms(20)]);
+    }
+
+    #[test]
+    fn the_window_caps_actual_sends() {
+        let limiter = Limiter::new(RateLimit::per_second(100).with_margin_permille(20));
+        assert_eq!(limiter.cap, 98);
+        let t0 = Instant::now();
+        let ms = |n| Duration::from_millis(n);
+        // Late tasks arriving together: 98 go, the 99th waits for the first to age out.
+        for i in 0..98 {
+            assert_eq!(limiter.admit(t0 + ms(i / 10)), Ok(()), "{i}");
+        }
+        assert_eq!(limiter.admit(t0 + ms(500)), Err(ms(500)));
+        assert_eq!(limiter.admit(t0 + ms(999)), Err(ms(1)));
+        // The ten sent at t0 leave the window at t0 + 1 s; the next ones at t0 + 1 ms.
+        for _ in 0..10 {
+            assert_eq!(limiter.admit(t0 + ms(1000)), Ok(()));
+        }
+        assert_eq!(limiter.admit(t0 + ms(1000)), Err(ms(1)));
     }
 
     #[test]

@@ -62,6 +62,19 @@ impl Adapter {
         }
     }
 
+    /// [`run`](Self::run), one such check at a time across the test binary: for checks that
+    /// measure time, since the suite runs the adapters' checks in parallel on a small machine,
+    /// in debug builds, against servers sharing one runtime thread.
+    pub fn run_exclusive<F, Fut>(self, check: F)
+    where
+        F: FnOnce(Adapter) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+        self.run(check);
+    }
+
     /// Serves `emulator` for this adapter: on a loopback [`Server`], or in process.
     pub async fn start(self, emulator: Emulator) -> Env {
         if self == Adapter::InProcess {

@@ -12,10 +12,14 @@ macro_rules! client_conformance {
                 faults_mid_walk,
                 expired_usersig,
                 stalled_cursor,
-                concurrent_streams_under_limit,
                 many_accounts,
                 delete,
             );
+
+            #[test]
+            fn concurrent_streams_under_limit() {
+                Adapter::$adapter.run_exclusive(suite::concurrent_streams_under_limit);
+            }
         }
     };
     (@checks $adapter:ident: $($check:ident),* $(,)?) => {
