@@ -70,8 +70,8 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
         .sdk_app_id(sdk_app_id)
         .shared_transport(Arc::new(HyperTransport::new()));
     let builder = match (&global.key, &global.usersig) {
-        (Some(key), _) => builder.secret_key(SecretKey::new(key.clone())),
-        (None, Some(sig)) => builder.usersig(UserSig::from_string(sig.clone())),
+        (Some(key), _) => builder.secret_key(SecretKey::new(key.expose())),
+        (None, Some(sig)) => builder.usersig(UserSig::from_string(sig.expose().to_owned())),
         (None, None) => {
             return Err(CliError::Usage(
                 "set --key (TIM_KEY) to sign UserSigs, or --usersig (TIM_USERSIG) to use a ready one".into(),

@@ -77,7 +77,10 @@ pub(crate) fn run(global: &GlobalOpts, args: EmulatorArgs) -> Result<(), CliErro
 
 fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
     let sdk_app_id = global.sdkappid.unwrap_or(DEFAULT_SDKAPPID);
-    let key = global.key.clone().unwrap_or_else(|| DEFAULT_KEY.to_owned());
+    let key = global
+        .key
+        .as_ref()
+        .map_or_else(|| DEFAULT_KEY.to_owned(), |k| k.expose().to_owned());
     let mut config = Config::new(sdk_app_id, key);
     config.admins = vec![global.admin.clone()];
     config.page_size = args.page_size as usize;

@@ -47,8 +47,7 @@ impl<W: Write> Printer<W> {
         self.count += items.len() as u64;
         match self.format {
             Format::Json => {
-                self.held
-                    .extend(items.iter().map(|i| Value::Object(i.to_wire())));
+                self.held.extend(items.iter().map(SessionItem::to_wire));
             }
             Format::Jsonl => {
                 for item in items {

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use tim_sig::{Claims, Expected, SecretKey};
 
 use crate::error::CliError;
-use crate::global::GlobalOpts;
+use crate::global::{GlobalOpts, Redacted};
 
 /// Sign, verify or decode a UserSig.
 #[derive(Debug, Args)]
@@ -53,14 +53,14 @@ enum SigCommand {
         #[arg(long)]
         userbuf: Option<String>,
         /// The UserSig, or - to read it from stdin (keeps it out of the process list).
-        sig: String,
+        sig: Redacted,
     },
     /// Print a UserSig's JSON document without verifying anything.
     ///
     /// Example: tim sig decode "$SIG"
     Decode {
         /// The UserSig, or - to read it from stdin.
-        sig: String,
+        sig: Redacted,
     },
 }
 
@@ -128,9 +128,9 @@ fn credentials(global: &GlobalOpts) -> Result<(u64, SecretKey), CliError> {
         .ok_or_else(|| CliError::Usage("missing --sdkappid (or TIM_SDKAPPID)".into()))?;
     let key = global
         .key
-        .clone()
+        .as_ref()
         .ok_or_else(|| CliError::Usage("missing --key (or TIM_KEY)".into()))?;
-    Ok((sdk_app_id, SecretKey::new(key)))
+    Ok((sdk_app_id, SecretKey::new(key.expose())))
 }
 
 fn decode_userbuf(text: &str) -> Result<Vec<u8>, CliError> {
@@ -139,9 +139,9 @@ fn decode_userbuf(text: &str) -> Result<Vec<u8>, CliError> {
         .map_err(|_| CliError::Usage("--userbuf is not valid standard base64".into()))
 }
 
-fn read_sig(sig: String) -> Result<String, CliError> {
-    if sig != "-" {
-        return Ok(sig);
+fn read_sig(sig: Redacted) -> Result<String, CliError> {
+    if sig.expose() != "-" {
+        return Ok(sig.expose().to_owned());
     }
     let mut text = String::new();
     std::io::stdin()

@@ -220,7 +220,7 @@ impl Endpoint {
             path.command,
             params.sdk_app_id,
             utf8_percent_encode(params.identifier, QUERY_VALUE),
-            utf8_percent_encode(params.usersig, QUERY_VALUE),
+            utf8_percent_encode(params.usersig, USERSIG_VALUE),
             params.random,
         )
     }
@@ -244,14 +244,17 @@ impl From<Region> for Endpoint {
     }
 }
 
-/// Everything but RFC 3986 unreserved characters is percent-encoded in query values. The
-/// UserSig's alphabet (`A-Za-z0-9*-_`) passes unchanged except `*`, which is encoded as `%2A`
-/// and decoded back by any conforming server.
+/// Everything but RFC 3986 unreserved characters is percent-encoded in query values.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+
+/// The UserSig's alphabet (`A-Za-z0-9*-_`) goes into the query as is: `*` is a sub-delimiter
+/// RFC 3986 allows there, and every official SDK sends it raw (api-facts §1.1); whether the
+/// service would decode `%2A` is not documented. Anything outside the alphabet is encoded.
+const USERSIG_VALUE: &AsciiSet = &QUERY_VALUE.remove(b'*');
 
 /// `/v4/{service}/{command}` of one API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -354,7 +357,7 @@ mod tests {
             .url(ApiPath::new("recentcontact", "get_list"), &params());
         assert_eq!(
             url,
-            "https://console.tim.qq.com/v4/recentcontact/get_list?sdkappid=1400000000&identifier=admin&usersig=eJyr%2AVgr-x_&random=4294967295&contenttype=json"
+            "https://console.tim.qq.com/v4/recentcontact/get_list?sdkappid=1400000000&identifier=admin&usersig=eJyr*Vgr-x_&random=4294967295&contenttype=json"
         );
         assert!(url.parse::<http::Uri>().is_ok());
     }

@@ -273,9 +273,17 @@ pub fn decode_parts<R: ApiResponse>(
     }
 }
 
-/// The first [`EXCERPT_LEN`] bytes of a body, lossily decoded, cut at a character boundary.
+/// The first [`EXCERPT_LEN`] bytes of a body, lossily decoded; a multi-byte character cut by the
+/// limit is left out rather than turned into U+FFFD, and `…` marks a cut.
 pub fn excerpt(body: &[u8]) -> String {
-    let cut = &body[..body.len().min(EXCERPT_LEN)];
+    let mut cut = &body[..body.len().min(EXCERPT_LEN)];
+    // `error_len() == None`: the bytes end inside a character that the limit cut.
+    if body.len() > EXCERPT_LEN
+        && let Err(e) = std::str::from_utf8(cut)
+        && e.error_len().is_none()
+    {
+        cut = &cut[..e.valid_up_to()];
+    }
     let mut text = String::from_utf8_lossy(cut).into_owned();
     if body.len() > EXCERPT_LEN {
         text.push('…');
@@ -343,8 +351,16 @@ mod tests {
 
     #[test]
     fn excerpt_cuts_at_char_boundaries() {
-        let s = "é".repeat(EXCERPT_LEN);
+        // 3-byte characters: 512 is not a multiple of 3, so the limit falls inside one.
+        let s = "中".repeat(EXCERPT_LEN);
         let e = excerpt(s.as_bytes());
-        assert!(e.ends_with('…'));
+        assert!(
+            !e.contains('\u{FFFD}'),
+            "no replacement character from the cut"
+        );
+        assert_eq!(e, format!("{}…", "中".repeat(EXCERPT_LEN / 3)));
+        // Invalid bytes inside the excerpt are still shown lossily, and short bodies are whole.
+        assert_eq!(excerpt(b"a\xffb"), "a\u{FFFD}b");
+        assert_eq!(excerpt(b"short"), "short");
     }
 }

@@ -149,8 +149,9 @@ codes! {
     USERSIG_KEY_NOT_FOUND = 70016, Permanent, "the app's key was not found; check that the SDKAppID belongs to this data centre";
     /// 70020: the SDKAppID was not found (wrong data centre?).
     SDKAPPID_NOT_FOUND = 70020, Permanent, "the SDKAppID was not found; check that it belongs to this data centre";
-    /// 70050: too many failed UserSig checks; wait a minute.
-    ACCOUNT_FREQ_LIMIT = 70050, RateLimited, "UserSig verification failed too often; check the UserSig and retry after a minute";
+    /// 70050: too many failed UserSig checks; wait a minute. Permanent: the UserSig itself is
+    /// wrong, and retrying with it only prolongs the block.
+    ACCOUNT_FREQ_LIMIT = 70050, Permanent, "UserSig verification failed too often; check the UserSig and retry after a minute";
     /// 70051: the account is blacklisted.
     ACCOUNT_BLACKLIST = 70051, Permanent, "the account is blacklisted";
     /// 70052: the UserSig was invalidated.
@@ -241,7 +242,7 @@ mod tests {
     #[test]
     fn classes_follow_the_facts() {
         assert_eq!(ErrorCode::from(0).class(), ErrorClass::Success);
-        for code in [60007, 60011, 60018, 60019, 70050] {
+        for code in [60007, 60011, 60018, 60019] {
             assert_eq!(ErrorCode(code).class(), ErrorClass::RateLimited, "{code}");
         }
         for code in [50004, 50005, 60008, 60014, 70169, 70202, 70500] {
@@ -251,6 +252,7 @@ mod tests {
             assert_eq!(ErrorCode(code).class(), ErrorClass::Resign, "{code}");
         }
         assert_eq!(ErrorCode(70016).class(), ErrorClass::Permanent);
+        assert_eq!(ErrorCode(70050).class(), ErrorClass::Permanent);
         assert_eq!(ErrorCode(424242).class(), ErrorClass::Permanent);
     }
 

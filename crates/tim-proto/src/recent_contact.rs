@@ -207,7 +207,8 @@ pub enum SessionItem {
     C2c(C2cSession),
     /// `Type` 2 with `GroupId`.
     Group(GroupSession),
-    /// Any other `Type`, or a known `Type` without its id field: the item as received.
+    /// Any other `Type`, a known `Type` without its id field, or any field of an unexpected JSON
+    /// type: the item as received.
     Unknown(UnknownSession),
 }
 
@@ -234,8 +235,8 @@ pub struct GroupSession {
 pub struct UnknownSession {
     /// The `Type` received, if it was an integer.
     pub session_type: Option<i64>,
-    /// The whole item as received.
-    pub raw: Map<String, Value>,
+    /// The whole item as received (usually an object; anything else the array held is kept too).
+    pub raw: Value,
 }
 
 /// What one-to-one and group conversations share.
@@ -304,7 +305,7 @@ impl SessionItem {
     }
 
     /// The item in its wire form, unknown fields included.
-    pub fn to_wire(&self) -> Map<String, Value> {
+    pub fn to_wire(&self) -> Value {
         let meta = match self {
             SessionItem::Unknown(u) => return u.raw.clone(),
             SessionItem::C2c(s) => &s.meta,
@@ -336,7 +337,7 @@ impl SessionItem {
         for (k, v) in &meta.extra {
             map.insert(k.clone(), v.clone());
         }
-        map
+        Value::Object(map)
     }
 }
 
@@ -370,91 +371,168 @@ impl Serialize for SessionItem {
 
 impl<'de> Deserialize<'de> for SessionItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(SessionItemVisitor)
+        d.deserialize_any(SessionItemVisitor)
     }
 }
 
 struct SessionItemVisitor;
 
+/// Anything but an object is kept whole as an unknown item.
+fn unknown(raw: Value) -> SessionItem {
+    SessionItem::Unknown(UnknownSession {
+        session_type: None,
+        raw,
+    })
+}
+
 impl<'de> Visitor<'de> for SessionItemVisitor {
     type Value = SessionItem;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a SessionItem object")
+        f.write_str("a SessionItem")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<SessionItem, E> {
+        Ok(unknown(Value::Null))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<SessionItem, E> {
+        Ok(unknown(v.into()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<SessionItem, E> {
+        Ok(unknown(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<SessionItem, E> {
+        Ok(unknown(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<SessionItem, E> {
+        Ok(unknown(v.into()))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<SessionItem, E> {
+        Ok(unknown(v.into()))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<SessionItem, A::Error> {
+        let mut values = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            values.push(v);
+        }
+        Ok(unknown(Value::Array(values)))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionItem, A::Error> {
-        // Known fields are read typed (no intermediate `Value`, which costs three times as much);
-        // anything else is kept in `extra`. Every field is also remembered as a `Value` only if
-        // the item turns out to be of an unknown kind, which is rebuilt from the parts.
-        let mut session_type: Option<Value> = None;
-        let mut to_account: Option<String> = None;
-        let mut group_id: Option<String> = None;
-        let mut meta = SessionMeta::default();
-        let mut msg_time: Option<Value> = None;
-        let mut top_flag: Option<Value> = None;
+        // Every field is read as a `Value` (no field's JSON type can fail the page) and typed
+        // afterwards; an item that does not fit the model is rebuilt whole as `Unknown`.
+        // Unknown fields go to `extra`.
+        let mut known: [Option<Value>; 8] = Default::default();
+        let mut extra = Map::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match &*key {
-                "Type" => session_type = Some(map.next_value()?),
-                "To_Account" => to_account = map.next_value()?,
-                "GroupId" => group_id = map.next_value()?,
-                "MsgTime" => msg_time = Some(map.next_value()?),
-                "TopFlag" => top_flag = Some(map.next_value()?),
-                "StandardMark" => meta.standard_mark = map.next_value()?,
-                "CustomMark" => meta.custom_mark = map.next_value()?,
-                "ContactGroupId" => meta.contact_group_id = map.next_value()?,
-                _ => {
-                    let value: Value = map.next_value()?;
-                    meta.extra.insert(key.into_owned(), value);
+            let value: Value = map.next_value()?;
+            match KNOWN_FIELDS.iter().position(|k| *k == key) {
+                Some(i) => known[i] = Some(value),
+                None => {
+                    extra.insert(key.into_owned(), value);
                 }
             }
         }
-        let kind = session_type.as_ref().and_then(Value::as_i64);
-        // Absent numbers read as 0; present ones must fit, or the item is kept raw.
-        let msg = msg_time.as_ref().map_or(Some(0), Value::as_u64);
-        let top = top_flag
-            .as_ref()
-            .map_or(Some(0), |v| v.as_u64().and_then(|f| u32::try_from(f).ok()));
-        match (kind, msg, top) {
-            (Some(TYPE_C2C), Some(msg_time), Some(top_flag)) if to_account.is_some() => {
-                meta.msg_time = msg_time;
-                meta.top_flag = top_flag;
-                if let Some(id) = group_id {
-                    meta.extra.insert("GroupId".into(), id.into());
+        Ok(typed(known, extra))
+    }
+}
+
+/// The fields `SessionItem` models, in the order of the `known` array of [`typed`].
+const KNOWN_FIELDS: [&str; 8] = [
+    "Type",
+    "To_Account",
+    "GroupId",
+    "MsgTime",
+    "TopFlag",
+    "StandardMark",
+    "CustomMark",
+    "ContactGroupId",
+];
+
+fn typed(known: [Option<Value>; 8], extra: Map<String, Value>) -> SessionItem {
+    let [
+        kind,
+        to_account,
+        group_id,
+        msg_time,
+        top_flag,
+        standard_mark,
+        custom_mark,
+        groups,
+    ] = &known;
+    let kind_number = kind.as_ref().and_then(Value::as_i64);
+    // Absent fields read as 0 or `None`; present ones must have the documented type.
+    let number = |v: &Option<Value>| v.as_ref().map_or(Some(0), Value::as_u64);
+    let text = |v: &Option<Value>| -> Option<Option<String>> {
+        match v {
+            None => Some(None),
+            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(_) => None,
+        }
+    };
+    let group_ids = match groups {
+        None => Some(None),
+        Some(Value::Array(ids)) => ids
+            .iter()
+            .map(Value::as_u64)
+            .collect::<Option<Vec<u64>>>()
+            .map(Some),
+        Some(_) => None,
+    };
+    let meta = (|| {
+        Some(SessionMeta {
+            msg_time: number(msg_time)?,
+            top_flag: u32::try_from(number(top_flag)?).ok()?,
+            standard_mark: text(standard_mark)?,
+            custom_mark: text(custom_mark)?,
+            contact_group_id: group_ids?,
+            extra: Map::new(),
+        })
+    })();
+    let id = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
+    match (kind_number, meta) {
+        (Some(TYPE_C2C), Some(mut meta))
+            if id(to_account).is_some() && matches!(group_id, None | Some(Value::String(_))) =>
+        {
+            meta.extra = extra;
+            if let Some(g) = group_id {
+                meta.extra.insert("GroupId".into(), g.clone());
+            }
+            SessionItem::C2c(C2cSession {
+                to_account: id(to_account).unwrap_or_default(),
+                meta,
+            })
+        }
+        (Some(TYPE_GROUP), Some(mut meta))
+            if id(group_id).is_some() && matches!(to_account, None | Some(Value::String(_))) =>
+        {
+            meta.extra = extra;
+            if let Some(a) = to_account {
+                meta.extra.insert("To_Account".into(), a.clone());
+            }
+            SessionItem::Group(GroupSession {
+                group_id: id(group_id).unwrap_or_default(),
+                meta,
+            })
+        }
+        _ => {
+            let mut raw = Map::new();
+            for (name, value) in KNOWN_FIELDS.iter().zip(known) {
+                if let Some(value) = value {
+                    raw.insert((*name).to_owned(), value);
                 }
-                let to_account = to_account.unwrap_or_default();
-                Ok(SessionItem::C2c(C2cSession { to_account, meta }))
             }
-            (Some(TYPE_GROUP), Some(msg_time), Some(top_flag)) if group_id.is_some() => {
-                meta.msg_time = msg_time;
-                meta.top_flag = top_flag;
-                if let Some(id) = to_account {
-                    meta.extra.insert("To_Account".into(), id.into());
-                }
-                let group_id = group_id.unwrap_or_default();
-                Ok(SessionItem::Group(GroupSession { group_id, meta }))
-            }
-            _ => {
-                let mut raw = Map::new();
-                let mut put = |k: &str, v: Option<Value>| {
-                    if let Some(v) = v {
-                        raw.insert(k.to_owned(), v);
-                    }
-                };
-                put("Type", session_type);
-                put("To_Account", to_account.map(Value::from));
-                put("GroupId", group_id.map(Value::from));
-                put("MsgTime", msg_time);
-                put("TopFlag", top_flag);
-                put("StandardMark", meta.standard_mark.map(Value::from));
-                put("CustomMark", meta.custom_mark.map(Value::from));
-                put("ContactGroupId", meta.contact_group_id.map(Value::from));
-                raw.extend(meta.extra);
-                Ok(SessionItem::Unknown(UnknownSession {
-                    session_type: kind,
-                    raw,
-                }))
-            }
+            raw.extend(extra);
+            SessionItem::Unknown(UnknownSession {
+                session_type: kind_number,
+                raw: Value::Object(raw),
+            })
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct ModelServer {
     pub stall_at: Option<u64>,
     /// Pages served so far.
     pub served: u64,
+    /// Requests received after the model answered `CompleteFlag` 1 (a correct client sends none).
+    pub after_complete: u64,
+    /// Whether the model has answered `CompleteFlag` 1.
+    pub completed: bool,
 }
 
 impl ModelServer {
@@ -61,6 +65,40 @@ impl ModelServer {
         }
     }
 
+    /// How many pages a walk of this list takes, computed from the list's shape alone (not by
+    /// serving it): pinned and normal conversations packed `page_size` to a page, except that
+    /// without `PAGINATE_PINNED` the first page holds every pinned one; with `empty_pages`, an
+    /// empty page follows every page but the last.
+    pub fn expected_pages(&self, flags: AssistFlags) -> u64 {
+        let (pinned, normal) = self.expected(flags);
+        let (p, n, s) = (pinned.len(), normal.len(), self.page_size);
+        let real = if p == 0 || flags.contains(AssistFlags::PAGINATE_PINNED) {
+            (p + n).div_ceil(s).max(1)
+        } else {
+            let first_normal = s.saturating_sub(p).min(n);
+            1 + (n - first_normal).div_ceil(s)
+        } as u64;
+        if self.empty_pages { 2 * real - 1 } else { real }
+    }
+
+    /// A server for `sessions` with nothing served yet.
+    pub fn new(
+        sessions: Vec<ModelSession>,
+        page_size: usize,
+        empty_pages: bool,
+        stall_at: Option<u64>,
+    ) -> Self {
+        ModelServer {
+            sessions,
+            page_size,
+            empty_pages,
+            stall_at,
+            served: 0,
+            after_complete: 0,
+            completed: false,
+        }
+    }
+
     /// The model's whole answer order.
     pub fn order(&self, flags: AssistFlags) -> Vec<String> {
         let (pinned, normal) = self.expected(flags);
@@ -76,6 +114,9 @@ impl ModelServer {
     /// same serial, `TopStartIndex` = offset into the pinned list.
     pub fn serve(&mut self, request: &GetListRequest) -> GetListResponse {
         self.served += 1;
+        if self.completed {
+            self.after_complete += 1;
+        }
         let flags = request.assist_flags;
         let (pinned, normal) = self.expected(flags);
         let mut top = request.top_start_index as usize;
@@ -115,6 +156,7 @@ impl ModelServer {
             }
         }
         let complete = top >= pinned.len() && idx >= normal.len();
+        self.completed |= complete;
         let next_serial = serial + 1;
         response(
             &items,

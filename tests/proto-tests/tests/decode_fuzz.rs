@@ -5,6 +5,8 @@ use proptest::prelude::*;
 use tim_proto::recent_contact::GetListResponse;
 use tim_proto::{Envelope, decode};
 
+const VALID: &str = r#"{"SessionItem":[{"Type":1,"To_Account":"a","MsgTime":1,"TopFlag":1,"StandardMark":"1","CustomMark":"c","ContactGroupId":[1]},{"Type":2,"GroupId":"g","MsgTime":2,"TopFlag":0}],"CompleteFlag":0,"TimeStamp":2,"StartIndex":1,"TopTimeStamp":1,"TopStartIndex":1,"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
+
 fn json_like() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
         Just("null".to_owned()),
@@ -48,10 +50,31 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048), status in 100u16..600) {
+    fn arbitrary_bytes_never_panic(
+        bytes in prop::collection::vec(any::<u8>(), 0..2048),
+        status in prop_oneof![9 => Just(200u16), 1 => 100u16..600],
+    ) {
         let response = http::Response::builder().status(status).body(Bytes::from(bytes)).expect("valid status");
         let _ = decode::<GetListResponse>(&response);
         let _ = decode::<Envelope>(&response);
+    }
+
+    /// A valid page with random bytes overwritten, inserted or cut: near-valid JSON reaches the
+    /// deepest decoding paths.
+    #[test]
+    fn mutated_valid_pages_never_panic(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
+    ) {
+        let mut body = VALID.as_bytes().to_vec();
+        for (at, byte, op) in edits {
+            let i = at.index(body.len().max(1));
+            match op {
+                0 if i < body.len() => body[i] = byte,
+                1 => body.insert(i.min(body.len()), byte),
+                _ => body.truncate(i),
+            }
+        }
+        let _ = decode::<GetListResponse>(&http::Response::new(Bytes::from(body)));
     }
 
     #[test]

@@ -59,12 +59,13 @@ proptest! {
     fn every_session_exactly_once_in_model_order(
         sessions in sessions(), page_size in 1usize..8, flags in flags(), empty_pages in any::<bool>(),
     ) {
-        let mut server = ModelServer { sessions, page_size, empty_pages, stall_at: None, served: 0 };
+        let mut server = ModelServer::new(sessions, page_size, empty_pages, None);
         let walk = walk(&mut server, Pager::new("alice", flags)).expect("a model walk completes");
         prop_assert_eq!(&walk.items, &server.order(flags));
-        // As many requests as pages served, and nothing after CompleteFlag = 1.
-        prop_assert_eq!(walk.requests.len() as u64, server.served);
-        prop_assert!(walk.cursors_after.last().is_some_and(Option::is_none));
+        // Exactly as many requests as the list has pages (counted from its shape, not by serving
+        // it), and none after CompleteFlag = 1.
+        prop_assert_eq!(walk.requests.len() as u64, server.expected_pages(flags));
+        prop_assert_eq!(server.after_complete, 0);
         // Every request echoes the previous response's four cursor fields.
         prop_assert_eq!(Cursor::of_request(&walk.requests[0]), Cursor::START);
         for (request, previous) in walk.requests[1..].iter().zip(&walk.cursors_after) {
@@ -78,7 +79,7 @@ proptest! {
     fn resuming_from_any_cursor_text_yields_the_same_remainder(
         sessions in sessions(), page_size in 1usize..6, flags in flags(), empty_pages in any::<bool>(), cut in 0usize..20,
     ) {
-        let mut server = ModelServer { sessions: sessions.clone(), page_size, empty_pages, stall_at: None, served: 0 };
+        let mut server = ModelServer::new(sessions.clone(), page_size, empty_pages, None);
         let mut pager = Pager::new("alice", flags);
         let mut seen = Vec::new();
         let mut pages = 0;
@@ -92,7 +93,7 @@ proptest! {
             let token = cursor.to_string();
             prop_assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
             let resumed = Pager::resume("alice", flags, token.parse().expect("round trip"));
-            let mut fresh = ModelServer { sessions, page_size, empty_pages, stall_at: None, served: 0 };
+            let mut fresh = ModelServer::new(sessions, page_size, empty_pages, None);
             let rest = walk(&mut fresh, resumed).expect("completes");
             seen.extend(rest.items);
         }
@@ -103,7 +104,7 @@ proptest! {
     fn a_stalling_server_is_caught_within_one_step(
         sessions in sessions(), page_size in 1usize..8, flags in flags(), stall_at in 1u64..10,
     ) {
-        let mut server = ModelServer { sessions, page_size, empty_pages: false, stall_at: Some(stall_at), served: 0 };
+        let mut server = ModelServer::new(sessions, page_size, false, Some(stall_at));
         let mut pager = Pager::new("alice", flags);
         let mut outcome = Ok(());
         while let Some(request) = pager.next_request().expect("no misuse") {
@@ -150,13 +151,7 @@ fn page_limit_stops_a_runaway_and_reports_where_to_resume() {
             empty: false,
         })
         .collect();
-    let mut server = ModelServer {
-        sessions,
-        page_size: 2,
-        empty_pages: false,
-        stall_at: None,
-        served: 0,
-    };
+    let mut server = ModelServer::new(sessions, 2, false, None);
     let mut pager = Pager::new("alice", AssistFlags::default()).with_max_pages(3);
     let mut requests = 0;
     let err = loop {

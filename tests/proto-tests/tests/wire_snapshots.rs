@@ -110,7 +110,11 @@ fn unknown_type_is_kept_raw_without_failing_the_page() {
         {"Type":3,"RoomId":"r1","MsgTime":1630997627,"TopFlag":0},
         {"Type":1,"MsgTime":5,"TopFlag":0},
         {"Type":2,"GroupId":"g","MsgTime":-1,"TopFlag":0},
-        {"Type":1,"To_Account":"ok","MsgTime":7,"TopFlag":0}],
+        {"Type":1,"To_Account":"ok","MsgTime":7,"TopFlag":0},
+        {"Type":3,"GroupId":123},
+        {"Type":1,"To_Account":"m","MsgTime":8,"TopFlag":0,"ContactGroupId":"not-an-array"},
+        null,
+        "text"],
         "CompleteFlag":1,"ActionStatus":"OK","ErrorCode":0}"#;
     let page: GetListResponse = decode(&ok(body)).expect("decodes");
     insta::assert_debug_snapshot!(page.sessions);
