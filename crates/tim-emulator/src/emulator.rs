@@ -380,7 +380,7 @@ impl Emulator {
                         delivery: Delivery::Drop,
                     };
                 }
-                Fault::Delay(d) => delay += *d,
+                Fault::Delay(d) => delay = delay.saturating_add(*d),
                 Fault::Truncate => truncate = true,
                 Fault::StalledCursor => page_fault = PageFault::Stalled,
                 Fault::EmptyPage => page_fault = PageFault::Empty,
@@ -459,11 +459,8 @@ impl Emulator {
         let usersig = query.get("usersig").unwrap_or_default();
         self.check_usersig(&usersig, sdk_app_id, &identifier, now.as_secs())?;
         if !self.store.is_admin(&identifier) {
-            return Err(if api == GET_LIST {
-                codes::GET_LIST_NOT_ADMIN.into()
-            } else {
-                codes::ID_NOT_ADMIN.into()
-            });
+            // Both recentcontact pages document the private 50003 for this (api-facts §2.3, §4.2).
+            return Err(codes::GET_LIST_NOT_ADMIN.into());
         }
         let body: Value = serde_json::from_slice(request.body())
             .map_err(|e| fail(codes::JSON_PARSE_FAILED, e))?;

@@ -298,7 +298,7 @@ impl Faults {
         };
         Decision {
             fault,
-            delay: self.latency + jitter,
+            delay: self.latency.saturating_add(jitter),
         }
     }
 }
@@ -310,6 +310,10 @@ fn normalize_api(api: &str) -> String {
 }
 
 /// `250ms`, `2s`, `1500us` or a bare number of milliseconds.
+/// The longest delay, latency or jitter a spec may ask for: longer ones are refused rather than
+/// risk overflowing time arithmetic (and no client waits a day).
+pub(crate) const MAX_FAULT_DURATION: Duration = Duration::from_secs(86_400);
+
 pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
@@ -317,12 +321,13 @@ pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
         None => (s, "ms"),
     };
     let n: u64 = num.parse().ok()?;
-    match unit {
-        "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "us" => Some(Duration::from_micros(n)),
-        _ => None,
-    }
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "us" => Duration::from_micros(n),
+        _ => return None,
+    };
+    (d <= MAX_FAULT_DURATION).then_some(d)
 }
 
 /// SplitMix64: a tiny, seedable, well-mixed generator (no OS randomness in the core).
@@ -347,6 +352,30 @@ impl SplitMix64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_durations_are_refused_and_the_largest_accepted_ones_do_not_overflow() {
+        let mut f = Faults::new(1);
+        for bad in [
+            "latency=18446744073709551615s,jitter=1s",
+            "latency=1ms,jitter=18446744073709551615s",
+            "delay=86401s",
+        ] {
+            assert!(f.apply_spec(bad).is_err(), "{bad}");
+        }
+        f.apply_spec("latency=86400s,jitter=86400s")
+            .expect("at the limit");
+        f.apply_spec("delay=86400s,count=3").expect("at the limit");
+        let mut e = crate::Emulator::new(crate::Config::new(1, "k"));
+        *e.faults() = f;
+        for _ in 0..3 {
+            let request = http::Request::post("/v4/recentcontact/get_list")
+                .body(bytes::Bytes::new())
+                .expect("request");
+            let reply = e.handle(Duration::from_secs(1_700_000_000), request);
+            assert!(reply.delay >= Duration::from_secs(86_400 * 2));
+        }
+    }
 
     #[test]
     fn specs_parse() {
