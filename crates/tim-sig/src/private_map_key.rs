@@ -30,6 +30,7 @@ pub mod privilege {
 
 /// The room a PrivateMapKey is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RoomId<'a> {
     /// A numeric room id (`genPrivateMapKey`).
     Numeric(u32),
