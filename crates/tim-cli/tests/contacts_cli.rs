@@ -1,72 +1,25 @@
 //! Black-box tests of `tim contacts ...`: the built binary against a standalone emulator (itself
 //! `tim emulator serve` on port 0) and with no configuration (the embedded emulator).
 
+mod common;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Running, serve, tim};
 use serde_json::Value;
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 
-fn tim() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tim"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("TIM_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-struct Emulator {
-    child: Child,
-    url: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn emulator(extra: &[&str]) -> Emulator {
-    let mut child = tim()
-        .args([
-            "emulator",
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tim starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("first line");
-    let url = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .expect("listening line")
-        .to_owned();
-    Emulator {
-        child,
-        url,
-        _stdout: stdout,
-    }
+/// `tim emulator serve --demo` without a rate limit.
+fn emulator(extra: &[&str]) -> Running {
+    serve(&[&["--demo", "--rate-limit", "0"], extra].concat())
 }
 
 /// `tim` configured for the emulator (sdkappid and key are the emulator's defaults).
-fn against(e: &Emulator) -> Command {
+fn against(e: &Running) -> Command {
     let mut cmd = tim();
     cmd.env("TIM_BASE_URL", &e.url)
         .env("TIM_SDKAPPID", "1400000000")

@@ -1,60 +1,14 @@
 //! Black-box tests of `tim emulator serve`, running the built binary on port 0 and talking to it
 //! with hand-written HTTP over a plain TCP socket.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
+use common::{serve, tim};
 use serde_json::Value;
-
-fn tim() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tim"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("TIM_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-/// The child is killed when the test ends, pass or fail.
-struct Running {
-    child: Child,
-    addr: String,
-    _stdout: BufReader<ChildStdout>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(args: &[&str]) -> Running {
-    let mut child = tim()
-        .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tim starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("first line");
-    let url = line
-        .trim_end()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    assert!(!url.ends_with(":0"), "the real port is printed: {url}");
-    Running {
-        child,
-        addr: url,
-        _stdout: stdout,
-    }
-}
 
 fn post(addr: &str, target: &str, body: &str) -> (u16, Value) {
     let mut s = TcpStream::connect(addr).expect("connect");
