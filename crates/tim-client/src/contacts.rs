@@ -69,7 +69,7 @@ impl Contacts {
     /// Deletes one conversation from `account`'s list (`recentcontact/delete`).
     ///
     /// Deleting is idempotent (a conversation already gone is not an error), so the client
-    /// retries it like a read.
+    /// retries it like a read. The future borrows nothing.
     ///
     /// # Errors
     ///
@@ -193,7 +193,7 @@ impl List {
     }
 
     /// Fetches the one page at the list's cursor; its [`Page::next`] is the cursor of the next
-    /// one (`None` when the list is complete).
+    /// one (`None` when the list is complete). The future borrows nothing.
     ///
     /// # Errors
     ///
@@ -234,7 +234,7 @@ impl List {
         }
     }
 
-    /// Walks the whole list and returns every conversation.
+    /// Walks the whole list and returns every conversation. The future borrows nothing.
     ///
     /// # Errors
     ///
