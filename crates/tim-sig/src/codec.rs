@@ -61,6 +61,12 @@ pub(crate) fn decode_std(text: &str) -> Option<Vec<u8>> {
     STANDARD_LENIENT.decode(text).ok()
 }
 
+/// Decodes standard base64 (padding optional) into `out`, returning the length written; `None`
+/// when the text is not base64 or does not fit.
+pub(crate) fn decode_std_slice(text: &str, out: &mut [u8]) -> Option<usize> {
+    STANDARD_LENIENT.decode_slice(text, out).ok()
+}
+
 /// Tencent's base64: the standard alphabet with `+/=` replaced by `*-_`, padding kept.
 pub(crate) fn encode_tim(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -129,6 +135,27 @@ pub(crate) fn zlib_stored(data: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(&adler32(data).to_be_bytes());
     out
+}
+
+/// Bytes in front of the data in [`zlib_stored_in_place`]: zlib header and one stored-block header.
+pub(crate) const STORED_HEADER: usize = 7;
+
+/// [`zlib_stored`] for a buffer whose first [`STORED_HEADER`] bytes were reserved for the
+/// headers: the data after them is wrapped without copying when it fits one stored block.
+pub(crate) fn zlib_stored_in_place(mut buf: Vec<u8>) -> Vec<u8> {
+    let data = buf.get(STORED_HEADER..).unwrap_or_default();
+    let Ok(len) = u16::try_from(data.len()) else {
+        return zlib_stored(data);
+    };
+    let adler = adler32(data);
+    let [lo, hi] = len.to_le_bytes();
+    let [nlo, nhi] = (!len).to_le_bytes();
+    // Same bytes as `zlib_stored`: header, one final stored block, trailer.
+    if let Some(header) = buf.get_mut(..STORED_HEADER) {
+        header.copy_from_slice(&[0x78, 0x01, 0x01, lo, hi, nlo, nhi]);
+    }
+    buf.extend_from_slice(&adler.to_be_bytes());
+    buf
 }
 
 /// Why a zlib stream was refused (all map to one public error kind).
@@ -318,6 +345,16 @@ mod tests {
             let last = bad.len() - 1;
             bad[last] ^= 1;
             assert!(inflate(&bad).is_err());
+        }
+    }
+
+    #[test]
+    fn in_place_stream_equals_zlib_stored() {
+        for len in [0usize, 1, 200, 65_535, 65_536, 140_000] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let mut buf = vec![0xaa; STORED_HEADER];
+            buf.extend_from_slice(&data);
+            assert_eq!(zlib_stored_in_place(buf), zlib_stored(&data), "len {len}");
         }
     }
 

@@ -4,39 +4,47 @@ use std::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
+use crate::mac::KeyStates;
+
 /// The app's secret key (the "密钥" of the IM console, usually 64 hex characters).
 ///
 /// The HMAC key is the UTF-8 bytes of this string as shown in the console; it is **not**
 /// hex-decoded (api-facts §3.1 step 3).
 ///
 /// `Debug` prints `SecretKey([redacted])`; there is no `Display` and no `PartialEq` (comparing
-/// keys is never needed and would invite timing leaks). The bytes are zeroized on drop. The
-/// string a key is built from is moved in when it is a `String`; a `&str` is copied and the
-/// caller's copy is theirs to clear.
+/// keys is never needed and would invite timing leaks).
+///
+/// The key is not kept as text: construction computes the HMAC-SHA256 keyed states once (the
+/// SHA-256 chaining values after the key's inner and outer pad blocks), so each signature hashes
+/// only its own content. Those states are as secret as the key and are zeroized on drop. A
+/// `String` the key is built from is moved in and zeroized at once; a `&str` is only read, and
+/// the caller's copy is theirs to clear.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SecretKey(String);
+pub struct SecretKey(KeyStates);
 
 impl SecretKey {
     /// Wraps the key string.
     pub fn new(key: impl Into<String>) -> Self {
-        Self(key.into())
+        Self::from(key.into())
     }
 
-    /// The HMAC key bytes.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
+    /// The precomputed HMAC states.
+    pub(crate) fn states(&self) -> &KeyStates {
+        &self.0
     }
 }
 
 impl From<String> for SecretKey {
-    fn from(key: String) -> Self {
-        Self(key)
+    fn from(mut key: String) -> Self {
+        let states = KeyStates::new(key.as_bytes());
+        key.zeroize();
+        Self(states)
     }
 }
 
 impl From<&str> for SecretKey {
     fn from(key: &str) -> Self {
-        Self(key.to_owned())
+        Self(KeyStates::new(key.as_bytes()))
     }
 }
 

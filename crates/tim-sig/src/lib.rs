@@ -74,6 +74,7 @@
 mod codec;
 pub mod dangerous;
 mod key;
+mod mac;
 mod policy;
 pub mod private_map_key;
 mod sign;

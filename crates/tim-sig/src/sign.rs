@@ -1,10 +1,8 @@
 //! Claims and signing (api-facts §3.1).
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 use crate::codec;
 use crate::key::{SecretKey, UserSig};
+use crate::mac::{Mac, TAG_LEN};
 
 /// The default lifetime of the official libraries: 180 days, in seconds.
 pub const DEFAULT_EXPIRE: u64 = 180 * 86_400;
@@ -67,7 +65,10 @@ impl Claims {
 /// ```
 pub fn content_to_sign(claims: &Claims) -> String {
     let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
-    let bytes = content(
+    let mut bytes =
+        Vec::with_capacity(96 + claims.identifier.len() + userbuf.as_ref().map_or(0, String::len));
+    write_content(
+        &mut bytes,
         &claims.identifier,
         claims.sdk_app_id,
         claims.time,
@@ -78,34 +79,61 @@ pub fn content_to_sign(claims: &Claims) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-pub(crate) fn content(
+/// Where the signed content goes: a buffer ([`content_to_sign`]) or straight into the MAC.
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Mac<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// Writes the content the HMAC covers (see [`content_to_sign`]).
+pub(crate) fn write_content(
+    out: &mut impl Sink,
     identifier: &str,
     sdk_app_id: u64,
     time: u64,
     expire: u64,
     userbuf_b64: Option<&str>,
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(96 + identifier.len() + userbuf_b64.map_or(0, str::len));
-    out.extend_from_slice(b"TLS.identifier:");
-    out.extend_from_slice(identifier.as_bytes());
-    push_number(&mut out, b"\nTLS.sdkappid:", sdk_app_id);
-    push_number(&mut out, b"\nTLS.time:", time);
-    push_number(&mut out, b"\nTLS.expire:", expire);
-    out.push(b'\n');
+) {
+    let mut digits = [0u8; 20];
+    out.put(b"TLS.identifier:");
+    out.put(identifier.as_bytes());
+    out.put(b"\nTLS.sdkappid:");
+    out.put(decimal(sdk_app_id, &mut digits));
+    out.put(b"\nTLS.time:");
+    out.put(decimal(time, &mut digits));
+    out.put(b"\nTLS.expire:");
+    out.put(decimal(expire, &mut digits));
+    out.put(b"\n");
     if let Some(userbuf) = userbuf_b64 {
-        out.extend_from_slice(b"TLS.userbuf:");
-        out.extend_from_slice(userbuf.as_bytes());
-        out.push(b'\n');
+        out.put(b"TLS.userbuf:");
+        out.put(userbuf.as_bytes());
+        out.put(b"\n");
     }
-    out
 }
 
-pub(crate) fn hmac(key: &SecretKey) -> Hmac<Sha256> {
-    // HMAC takes keys of any length, so this constructor cannot fail.
-    match <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("hmac accepts keys of any length"),
-    }
+/// HMAC-SHA256 of the content under `key`.
+pub(crate) fn mac_content(
+    key: &SecretKey,
+    identifier: &str,
+    sdk_app_id: u64,
+    time: u64,
+    expire: u64,
+    userbuf_b64: Option<&str>,
+) -> [u8; TAG_LEN] {
+    let mut mac = key.states().mac();
+    write_content(&mut mac, identifier, sdk_app_id, time, expire, userbuf_b64);
+    mac.finalize()
 }
 
 /// The `TLS.sig` field: standard base64 of HMAC-SHA256(key, [`content_to_sign`]).
@@ -113,9 +141,15 @@ pub(crate) fn hmac(key: &SecretKey) -> Hmac<Sha256> {
 /// It is deterministic, unlike the whole UserSig (whose bytes depend on the JSON layout and the
 /// zlib implementation), which makes it the value to compare across implementations.
 pub fn tls_sig(key: &SecretKey, claims: &Claims) -> String {
-    let mut mac = hmac(key);
-    mac.update(content_to_sign(claims).as_bytes());
-    codec::encode_std(&mac.finalize().into_bytes())
+    let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
+    codec::encode_std(&mac_content(
+        key,
+        &claims.identifier,
+        claims.sdk_app_id,
+        claims.time,
+        claims.expire,
+        userbuf.as_deref(),
+    ))
 }
 
 /// Signs `claims` with `key` (api-facts §3.1).
@@ -126,18 +160,24 @@ pub fn tls_sig(key: &SecretKey, claims: &Claims) -> String {
 /// Pure: same inputs, same token.
 pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
     let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
-    let content = content(
+    let digest = mac_content(
+        key,
         &claims.identifier,
         claims.sdk_app_id,
         claims.time,
         claims.expire,
         userbuf.as_deref(),
     );
-    let mut mac = hmac(key);
-    mac.update(&content);
-    let digest = mac.finalize().into_bytes();
 
-    let mut doc = Vec::with_capacity(160 + claims.identifier.len() + content.len());
+    // The zlib stream is built in place: header and stored-block header first (the block
+    // length is filled in once the document is written), then the document, then Adler-32.
+    let mut doc = Vec::with_capacity(
+        codec::STORED_HEADER
+            + 160
+            + 2 * claims.identifier.len()
+            + userbuf.as_ref().map_or(0, String::len),
+    );
+    doc.resize(codec::STORED_HEADER, 0);
     doc.extend_from_slice(b"{\"TLS.ver\":\"2.0\",\"TLS.identifier\":");
     push_json_string(&mut doc, &claims.identifier);
     push_number(&mut doc, b",\"TLS.sdkappid\":", claims.sdk_app_id);
@@ -152,14 +192,12 @@ pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
     codec::encode_std_into(&digest, &mut doc);
     doc.extend_from_slice(b"\"}");
 
-    UserSig::from_string(codec::encode_tim(&codec::zlib_stored(&doc)))
+    UserSig::from_string(codec::encode_tim(&codec::zlib_stored_in_place(doc)))
 }
 
-fn push_number(out: &mut Vec<u8>, prefix: &[u8], n: u64) {
-    out.extend_from_slice(prefix);
-    let mut digits = [0u8; 20];
+/// The decimal digits of `n`, written at the end of `digits`.
+fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
     let mut i = digits.len();
-    let mut n = n;
     loop {
         i -= 1;
         digits[i] = b'0' + (n % 10) as u8;
@@ -168,7 +206,12 @@ fn push_number(out: &mut Vec<u8>, prefix: &[u8], n: u64) {
             break;
         }
     }
-    out.extend_from_slice(&digits[i..]);
+    &digits[i..]
+}
+
+fn push_number(out: &mut Vec<u8>, prefix: &[u8], n: u64) {
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(decimal(n, &mut [0u8; 20]));
 }
 
 /// Appends `s` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters

@@ -3,12 +3,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use hmac::Mac as _;
 use serde::Deserialize;
 
 use crate::codec;
 use crate::key::SecretKey;
-use crate::sign::{Claims, VERSION, content, hmac};
+use crate::mac::{TAG_LEN, constant_time_eq};
+use crate::sign::{Claims, VERSION, mac_content};
 
 /// What a token must match, besides its signature and expiry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,7 +222,7 @@ fn parse(doc: &[u8]) -> Result<Fields<'_>, VerifyError> {
 /// 8. expiry: expired only when `now > TLS.time + TLS.expire` → [`VerifyError::Expired`];
 /// 9. userbuf presence and bytes → [`VerifyError::UserBufMismatch`];
 /// 10. HMAC-SHA256 over the content recomputed from the decoded fields, compared in constant
-///     time (`hmac`'s `verify_slice`) → [`VerifyError::SignatureMismatch`].
+///     time (every byte compared, no early exit) → [`VerifyError::SignatureMismatch`].
 ///
 /// The cheap claim checks come before the HMAC, as in the Go verifier; the answers they give
 /// (wrong app, wrong user, expired) are visible to anyone who can decode the token anyway.
@@ -261,17 +261,20 @@ pub fn verify(
         if !userbuf_matches {
             return Err(VerifyError::UserBufMismatch);
         }
-        let sig = codec::decode_std(&f.sig).ok_or(VerifyError::SignatureMismatch)?;
-        let mut mac = hmac(key);
-        mac.update(&content(
+        let mut sig = [0u8; TAG_LEN + 3];
+        let sig_len =
+            codec::decode_std_slice(&f.sig, &mut sig).ok_or(VerifyError::SignatureMismatch)?;
+        let tag = mac_content(
+            key,
             &f.identifier,
             f.sdk_app_id,
             f.time,
             f.expire,
             f.userbuf.as_ref().map(|(text, _)| text.as_ref()),
-        ));
-        mac.verify_slice(&sig)
-            .map_err(|_| VerifyError::SignatureMismatch)?;
+        );
+        if !constant_time_eq(&tag, &sig[..sig_len]) {
+            return Err(VerifyError::SignatureMismatch);
+        }
         Ok(Claims {
             sdk_app_id: f.sdk_app_id,
             identifier: f.identifier.into_owned(),
