@@ -66,6 +66,15 @@
 //! curl honours the `http_proxy`, `https_proxy`, `all_proxy` and `no_proxy` environment
 //! variables.
 //!
+//! # Logs and the UserSig
+//!
+//! isahc 2 opens a `DEBUG` [`tracing`](https://docs.rs/tracing) span named `send_async` whose
+//! fields include the full request URI, and the URI of every IM REST call carries the UserSig.
+//! tim's own crates never log it, but a subscriber that records isahc's spans at `DEBUG` or more
+//! will. Filter isahc at `info` (for example `EnvFilter::new("info,isahc=info")`, or
+//! `RUST_LOG=...,isahc=info`) wherever logs leave the process. The client's secrets test
+//! (`tests/client-conformance`) checks that this span is the only place the UserSig appears.
+//!
 //! # Errors
 //!
 //! isahc's [`ErrorKind`] maps to [`TransportErrorKind`]:
