@@ -70,9 +70,7 @@ pub fn content_to_sign(claims: &Claims) -> String {
     write_content(
         &mut bytes,
         &claims.identifier,
-        claims.sdk_app_id,
-        claims.time,
-        claims.expire,
+        &Numbers::new(claims.sdk_app_id, claims.time, claims.expire),
         userbuf.as_deref(),
     );
     // Built from a `&str`, ASCII labels and digits: always UTF-8.
@@ -100,20 +98,17 @@ impl Sink for Mac<'_> {
 pub(crate) fn write_content(
     out: &mut impl Sink,
     identifier: &str,
-    sdk_app_id: u64,
-    time: u64,
-    expire: u64,
+    numbers: &Numbers,
     userbuf_b64: Option<&str>,
 ) {
-    let mut digits = [0u8; 20];
     out.put(b"TLS.identifier:");
     out.put(identifier.as_bytes());
     out.put(b"\nTLS.sdkappid:");
-    out.put(decimal(sdk_app_id, &mut digits));
+    out.put(numbers.sdk_app_id.as_bytes());
     out.put(b"\nTLS.time:");
-    out.put(decimal(time, &mut digits));
+    out.put(numbers.time.as_bytes());
     out.put(b"\nTLS.expire:");
-    out.put(decimal(expire, &mut digits));
+    out.put(numbers.expire.as_bytes());
     out.put(b"\n");
     if let Some(userbuf) = userbuf_b64 {
         out.put(b"TLS.userbuf:");
@@ -131,8 +126,22 @@ pub(crate) fn mac_content(
     expire: u64,
     userbuf_b64: Option<&str>,
 ) -> [u8; TAG_LEN] {
+    mac_numbers(
+        key,
+        identifier,
+        &Numbers::new(sdk_app_id, time, expire),
+        userbuf_b64,
+    )
+}
+
+fn mac_numbers(
+    key: &SecretKey,
+    identifier: &str,
+    numbers: &Numbers,
+    userbuf_b64: Option<&str>,
+) -> [u8; TAG_LEN] {
     let mut mac = key.states().mac();
-    write_content(&mut mac, identifier, sdk_app_id, time, expire, userbuf_b64);
+    write_content(&mut mac, identifier, numbers, userbuf_b64);
     mac.finalize()
 }
 
@@ -160,14 +169,9 @@ pub fn tls_sig(key: &SecretKey, claims: &Claims) -> String {
 /// Pure: same inputs, same token.
 pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
     let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
-    let digest = mac_content(
-        key,
-        &claims.identifier,
-        claims.sdk_app_id,
-        claims.time,
-        claims.expire,
-        userbuf.as_deref(),
-    );
+    // Each number is formatted once, for both the signed content and the document.
+    let numbers = Numbers::new(claims.sdk_app_id, claims.time, claims.expire);
+    let digest = mac_numbers(key, &claims.identifier, &numbers, userbuf.as_deref());
 
     // The zlib stream is built in place: header and stored-block header first (the block
     // length is filled in once the document is written), then the document, then Adler-32.
@@ -180,9 +184,12 @@ pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
     doc.resize(codec::STORED_HEADER, 0);
     doc.extend_from_slice(b"{\"TLS.ver\":\"2.0\",\"TLS.identifier\":");
     push_json_string(&mut doc, &claims.identifier);
-    push_number(&mut doc, b",\"TLS.sdkappid\":", claims.sdk_app_id);
-    push_number(&mut doc, b",\"TLS.time\":", claims.time);
-    push_number(&mut doc, b",\"TLS.expire\":", claims.expire);
+    doc.extend_from_slice(b",\"TLS.sdkappid\":");
+    doc.extend_from_slice(numbers.sdk_app_id.as_bytes());
+    doc.extend_from_slice(b",\"TLS.time\":");
+    doc.extend_from_slice(numbers.time.as_bytes());
+    doc.extend_from_slice(b",\"TLS.expire\":");
+    doc.extend_from_slice(numbers.expire.as_bytes());
     if let Some(userbuf) = &userbuf {
         doc.extend_from_slice(b",\"TLS.userbuf\":\"");
         doc.extend_from_slice(userbuf.as_bytes());
@@ -195,23 +202,59 @@ pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
     UserSig::from_string(codec::encode_tim(&codec::zlib_stored_in_place(doc)))
 }
 
-/// The decimal digits of `n`, written at the end of `digits`.
-fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &digits[i..]
+/// The three numbers of the content, formatted.
+pub(crate) struct Numbers {
+    sdk_app_id: Decimal,
+    time: Decimal,
+    expire: Decimal,
 }
 
-fn push_number(out: &mut Vec<u8>, prefix: &[u8], n: u64) {
-    out.extend_from_slice(prefix);
-    out.extend_from_slice(decimal(n, &mut [0u8; 20]));
+impl Numbers {
+    fn new(sdk_app_id: u64, time: u64, expire: u64) -> Self {
+        Self {
+            sdk_app_id: Decimal::new(sdk_app_id),
+            time: Decimal::new(time),
+            expire: Decimal::new(expire),
+        }
+    }
+}
+
+/// A `u64` in decimal, formatted two digits at a time (the `itoa` method), on the stack.
+struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    fn new(mut n: u64) -> Self {
+        const PAIRS: &[u8; 200] = b"\
+            0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899";
+        let mut digits = [b'0'; 20];
+        let mut i = digits.len();
+        while n >= 100 {
+            let pair = usize::try_from(n % 100).unwrap_or(0) * 2;
+            n /= 100;
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        let n = usize::try_from(n).unwrap_or(0);
+        if n >= 10 {
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&PAIRS[n * 2..n * 2 + 2]);
+        } else {
+            i -= 1;
+            digits[i] = b'0' + n as u8;
+        }
+        Self { digits, start: i }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.digits[self.start..]
+    }
 }
 
 /// Appends `s` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters
@@ -219,6 +262,11 @@ fn push_number(out: &mut Vec<u8>, prefix: &[u8], n: u64) {
 fn push_json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     for &b in s.as_bytes() {
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
@@ -256,10 +304,11 @@ mod tests {
 
     #[test]
     fn numbers_are_decimal() {
-        for n in [0u64, 7, 10, 1_400_000_000, u64::MAX] {
-            let mut out = Vec::new();
-            push_number(&mut out, b"", n);
-            assert_eq!(out, n.to_string().into_bytes());
+        let mut cases = vec![0u64, 7, 9, 10, 99, 100, 101, 999, 1_400_000_000, u64::MAX];
+        cases.extend((0..20).map(|p| 10u64.pow(p)));
+        cases.extend((1..20).map(|p| 10u64.pow(p) - 1));
+        for n in cases {
+            assert_eq!(Decimal::new(n).as_bytes(), n.to_string().as_bytes(), "{n}");
         }
     }
 }

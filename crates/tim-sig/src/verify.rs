@@ -119,7 +119,8 @@ impl VerifyError {
 /// The document as parsed, borrowing from the inflated bytes where no unescaping was needed.
 /// Unknown keys are ignored; duplicate keys are an error (serde's derive refuses them), so no
 /// two parsers can disagree about which value counts.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
 struct Document<'a> {
     #[serde(rename = "TLS.ver", borrow)]
     ver: Option<Cow<'a, str>>,
@@ -171,7 +172,10 @@ fn open<T>(
 
 /// Step 3: JSON, required fields, field encodings.
 fn parse(doc: &[u8]) -> Result<Fields<'_>, VerifyError> {
-    let d: Document<'_> = serde_json::from_slice(doc).map_err(|_| VerifyError::Json)?;
+    let d: Document<'_> = match fast::document(doc) {
+        Some(d) => d,
+        None => serde_json::from_slice(doc).map_err(|_| VerifyError::Json)?,
+    };
     let ver = d.ver.ok_or(VerifyError::MissingField("TLS.ver"))?;
     let identifier = d
         .identifier
@@ -325,4 +329,299 @@ pub(crate) fn decode(usersig: &str) -> Result<Decoded, VerifyError> {
             signature: f.sig.into_owned(),
         })
     })
+}
+
+/// A parser for the plain documents every signer writes, in front of `serde_json`.
+///
+/// It accepts a strict subset of JSON: one object whose keys are the seven `TLS.*` names
+/// (each at most once, written without escapes), string values without escapes or control
+/// characters, and `u64` values as plain digits (no sign, fraction, exponent or leading zero),
+/// with JSON whitespace anywhere between tokens. On anything else (an escape such as PHP's
+/// `\/`, an unknown key, a duplicate, a type error, bad UTF-8, a syntax error) it returns
+/// `None` and [`parse`] hands the document to `serde_json`, which decides. So when it answers,
+/// the answer is the one `serde_json` would give (a test checks this on generated and mutated
+/// documents); it only skips serde's generic machinery, which was about a third of
+/// [`verify`]'s time.
+mod fast {
+    use std::borrow::Cow;
+
+    use super::Document;
+
+    pub(super) fn document(doc: &[u8]) -> Option<Document<'_>> {
+        let mut p = Parser { doc, pos: 0 };
+        let mut d = Document::default();
+        p.ws();
+        p.eat(b'{')?;
+        p.ws();
+        if p.peek()? == b'}' {
+            p.pos += 1;
+        } else {
+            loop {
+                let key = p.raw_string()?;
+                p.ws();
+                p.eat(b':')?;
+                p.ws();
+                match key {
+                    b"TLS.ver" => set(&mut d.ver, Cow::Borrowed(p.string()?))?,
+                    b"TLS.identifier" => set(&mut d.identifier, Cow::Borrowed(p.string()?))?,
+                    b"TLS.sdkappid" => set(&mut d.sdk_app_id, p.number()?)?,
+                    b"TLS.time" => set(&mut d.time, p.number()?)?,
+                    b"TLS.expire" => set(&mut d.expire, p.number()?)?,
+                    b"TLS.userbuf" => set(&mut d.userbuf, Cow::Borrowed(p.string()?))?,
+                    b"TLS.sig" => set(&mut d.sig, Cow::Borrowed(p.string()?))?,
+                    _ => return None,
+                }
+                p.ws();
+                match p.peek()? {
+                    b',' => {
+                        p.pos += 1;
+                        p.ws();
+                    }
+                    b'}' => {
+                        p.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        p.ws();
+        (p.pos == doc.len()).then_some(d)
+    }
+
+    /// Fills a field that must not be set yet (a duplicate key is left to serde, which refuses it).
+    fn set<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(value);
+        Some(())
+    }
+
+    /// The index of the first `"`, `\\` or control character, eight bytes at a time (SWAR:
+    /// the classic "has a zero byte" and "has a byte less than n" tricks, whose lowest flagged
+    /// byte is always a true match).
+    fn special(bytes: &[u8]) -> Option<usize> {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let mut words = bytes.chunks_exact(8);
+        let mut offset = 0;
+        for word in &mut words {
+            let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
+            let quote = w ^ (ONES * u64::from(b'"'));
+            let backslash = w ^ (ONES * u64::from(b'\\'));
+            let flags = (quote.wrapping_sub(ONES) & !quote
+                | backslash.wrapping_sub(ONES) & !backslash
+                | w.wrapping_sub(ONES * 0x20) & !w)
+                & HIGH;
+            if flags != 0 {
+                return Some(offset + (flags.trailing_zeros() / 8) as usize);
+            }
+            offset += 8;
+        }
+        let rest = words.remainder();
+        rest.iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .map(|i| offset + i)
+    }
+
+    struct Parser<'a> {
+        doc: &'a [u8],
+        pos: usize,
+    }
+
+    impl<'a> Parser<'a> {
+        fn peek(&self) -> Option<u8> {
+            self.doc.get(self.pos).copied()
+        }
+
+        fn eat(&mut self, byte: u8) -> Option<()> {
+            (self.peek()? == byte).then(|| self.pos += 1)
+        }
+
+        fn ws(&mut self) {
+            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+                self.pos += 1;
+            }
+        }
+
+        /// A string without escapes or control characters, as valid UTF-8.
+        fn string(&mut self) -> Option<&'a str> {
+            std::str::from_utf8(self.raw_string()?).ok()
+        }
+
+        /// The bytes of a string without escapes or control characters (not yet checked to
+        /// be UTF-8).
+        fn raw_string(&mut self) -> Option<&'a [u8]> {
+            self.eat(b'"')?;
+            let rest = self.doc.get(self.pos..)?;
+            let len = special(rest)?;
+            if rest[len] != b'"' {
+                return None;
+            }
+            self.pos += len + 1;
+            Some(&rest[..len])
+        }
+
+        /// A `u64` in plain digits, without a leading zero (unless it is `0`).
+        fn number(&mut self) -> Option<u64> {
+            let rest = self.doc.get(self.pos..)?;
+            let len = rest
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(rest.len());
+            if len == 0 || (len > 1 && rest[0] == b'0') {
+                return None;
+            }
+            // A fraction or exponent makes it a float: serde's business.
+            if let Some(b'.' | b'e' | b'E') = rest.get(len) {
+                return None;
+            }
+            let mut n = 0u64;
+            if len < 20 {
+                // At most 19 digits: below 10^19, no overflow possible.
+                for &digit in &rest[..len] {
+                    n = n * 10 + u64::from(digit - b'0');
+                }
+            } else {
+                for &digit in &rest[..len] {
+                    n = n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
+                }
+            }
+            self.pos += len;
+            Some(n)
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn serde(doc: &[u8]) -> Option<Document<'_>> {
+            serde_json::from_slice(doc).ok()
+        }
+
+        #[test]
+        fn special_finds_the_first_quote_backslash_or_control_byte() {
+            let naive = |b: &[u8]| b.iter().position(|&x| x == b'"' || x == b'\\' || x < 0x20);
+            let fillers = [b'a', 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d];
+            for len in 0..24 {
+                for at in 0..=len {
+                    for special_byte in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                        for filler in fillers {
+                            let mut bytes = vec![filler; len];
+                            if at < len {
+                                bytes[at] = special_byte;
+                                // A second one later must not matter.
+                                if at + 3 < len {
+                                    bytes[at + 3] = 0x00;
+                                }
+                            }
+                            assert_eq!(special(&bytes), naive(&bytes), "{bytes:?}");
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn plain_documents_take_the_fast_path() {
+            let docs: [&[u8]; 4] = [
+                br#"{"TLS.ver":"2.0","TLS.identifier":"xiaojun","TLS.sdkappid":1400000000,"TLS.time":1569910200,"TLS.expire":15552000,"TLS.sig":"abc="}"#,
+                b"{ \"TLS.sig\" : \"x\" ,\n\t\"TLS.time\":0 }\r\n",
+                b"{}",
+                "{\"TLS.identifier\":\"中文🦀\",\"TLS.userbuf\":\"\"}".as_bytes(),
+            ];
+            for doc in docs {
+                let fast = document(doc);
+                assert!(fast.is_some(), "{}", String::from_utf8_lossy(doc));
+                assert_eq!(fast, serde(doc));
+            }
+        }
+
+        #[test]
+        fn everything_else_is_left_to_serde() {
+            let docs: [&[u8]; 16] = [
+                br#"{"TLS.identifier":"a\/b"}"#,
+                br#"{"TLS.other":1}"#,
+                br#"{"TLS.time":1,"TLS.time":1}"#,
+                br#"{"TLS.time":01}"#,
+                br#"{"TLS.time":1.0}"#,
+                br#"{"TLS.time":1e3}"#,
+                br#"{"TLS.time":-1}"#,
+                br#"{"TLS.time":18446744073709551616}"#,
+                br#"{"TLS.time":"1"}"#,
+                br#"{"TLS.ver":2}"#,
+                br#"{"TLS.ver":null}"#,
+                br#"{"TLS.ver":"2.0",}"#,
+                br#"{"TLS.ver":"2.0"} x"#,
+                b"{\"TLS.ver\":\"\xff\"}",
+                b"{\"TLS.ver\":\"a\x01\"}",
+                br#"[]"#,
+            ];
+            for doc in docs {
+                assert_eq!(document(doc), None, "{}", String::from_utf8_lossy(doc));
+            }
+            // The largest u64 still parses, like serde.
+            let max = br#"{"TLS.time":18446744073709551615}"#;
+            assert_eq!(document(max), serde(max));
+            assert!(document(max).is_some());
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                "[0-9]{1,21}",
+                any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
+                "\"[ -~]{0,12}\"",
+                Just("null".to_owned()),
+                Just("1.5".to_owned()),
+                Just("[1]".to_owned()),
+            ]
+        }
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "TLS.ver",
+                    "TLS.identifier",
+                    "TLS.sdkappid",
+                    "TLS.time",
+                    "TLS.expire",
+                    "TLS.userbuf",
+                    "TLS.sig",
+                ])
+                .prop_map(|k| format!("\"{k}\"")),
+                Just("\"TLS.other\"".to_owned()),
+                Just("\"TLS\\u002esig\"".to_owned()),
+            ]
+        }
+
+        fn ws() -> impl Strategy<Value = String> {
+            prop_oneof![4 => Just(String::new()), 1 => "[ \t\r\n]{1,3}"]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Whenever the fast path answers, serde agrees.
+            #[test]
+            fn agrees_with_serde(
+                members in prop::collection::vec((key(), value(), ws()), 0..9),
+                edit in prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
+            ) {
+                let body: Vec<String> = members.iter().map(|(k, v, w)| format!("{w}{k}{w}:{w}{v}{w}")).collect();
+                let mut doc = format!("{{{}}}", body.join(",")).into_bytes();
+                if let Some((at, byte)) = edit {
+                    let i = at.index(doc.len());
+                    doc[i] = byte;
+                }
+                if let Some(fast) = document(&doc) {
+                    prop_assert_eq!(Some(fast), serde(&doc));
+                }
+            }
+        }
+    }
 }
