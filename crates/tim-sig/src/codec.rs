@@ -9,7 +9,6 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use base64::alphabet::Alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::{DecodePaddingMode, general_purpose};
 
@@ -19,19 +18,6 @@ pub(crate) const MAX_DOCUMENT: usize = 1 << 20;
 
 /// Largest payload of one stored deflate block.
 const MAX_STORED_BLOCK: usize = 65_535;
-
-/// Standard base64 alphabet with `+` → `*` and `/` → `-` (the padding `=` → `_` is added by hand).
-const TIM_ALPHABET: Alphabet =
-    match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-") {
-        Ok(alphabet) => alphabet,
-        Err(_) => panic!("the tim base64 alphabet is valid"),
-    };
-
-/// Encoder for the outer layer: Tencent alphabet, padding appended by [`encode_tim`].
-const TIM_ENGINE: GeneralPurpose = GeneralPurpose::new(
-    &TIM_ALPHABET,
-    GeneralPurposeConfig::new().with_encode_padding(false),
-);
 
 /// Standard alphabet, padding optional on decode (tolerant of signers that drop it).
 const STANDARD_LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -68,13 +54,110 @@ pub(crate) fn decode_std_slice(text: &str, out: &mut [u8]) -> Option<usize> {
 }
 
 /// Tencent's base64: the standard alphabet with `+/=` replaced by `*-_`, padding kept.
+///
+/// Hand-written rather than `base64`'s engine: three input bytes become two lookups in a table
+/// of all 4,096 two-character pairs, about twice as fast on UserSig-sized input.
 pub(crate) fn encode_tim(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    TIM_ENGINE.encode_string(bytes, &mut out);
-    for _ in 0..(3 - bytes.len() % 3) % 3 {
-        out.push('_');
+    let mut out = vec![0u8; bytes.len().div_ceil(3) * 4];
+    let mut triples = bytes.chunks_exact(3);
+    let mut quads = out.chunks_exact_mut(4);
+    for (t, q) in (&mut triples).zip(&mut quads) {
+        let n = usize::from(t[0]) << 16 | usize::from(t[1]) << 8 | usize::from(t[2]);
+        let [a, b] = TIM_PAIRS[n >> 12];
+        let [c, d] = TIM_PAIRS[n & 0xfff];
+        q.copy_from_slice(&[a, b, c, d]);
     }
-    out
+    // The zip above stopped at the end of the whole triples: the next quad is the padded one.
+    match (triples.remainder(), quads.next()) {
+        (&[x], Some([q0, q1, q2, q3])) => {
+            [*q0, *q1] = TIM_PAIRS[usize::from(x) << 4];
+            [*q2, *q3] = [b'_', b'_'];
+        }
+        (&[x, y], Some([q0, q1, q2, q3])) => {
+            let n = usize::from(x) << 10 | usize::from(y) << 2;
+            [*q0, *q1] = TIM_PAIRS[n >> 6];
+            [*q2, *q3] = [TIM_CHARS[n & 0x3f], b'_'];
+        }
+        _ => {}
+    }
+    // Only alphabet characters were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Tencent's base64 alphabet.
+const TIM_CHARS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-";
+
+/// Every 12-bit value as its two characters.
+static TIM_PAIRS: [[u8; 2]; 4096] = {
+    let mut pairs = [[0u8; 2]; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        pairs[i] = [TIM_CHARS[i >> 6], TIM_CHARS[i & 0x3f]];
+        i += 1;
+    }
+    pairs
+};
+
+/// Character → 6-bit value for both the Tencent (`*-`) and the standard (`+/`) alphabets;
+/// 0xff for anything else (padding included).
+static DECODE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[TIM_CHARS[i] as usize] = i as u8;
+        i += 1;
+    }
+    table[b'+' as usize] = 62;
+    table[b'/' as usize] = 63;
+    table
+};
+
+/// The common case of [`decode_tim`], in one pass and into `out`: every character in either
+/// alphabet, padding (`_` or `=`) absent or canonical, zero trailing bits. Returns the decoded
+/// length, or `None` for anything else (including `out` too small), which [`decode_tim`]
+/// then judges. When it answers, the bytes are the ones [`decode_tim`] returns (tested).
+pub(crate) fn decode_tim_fast(text: &[u8], out: &mut [u8]) -> Option<usize> {
+    let unpadded = match text {
+        [rest @ .., b'_' | b'=', b'_' | b'=']
+            if text.len().is_multiple_of(4) && rest.len() % 4 == 2 =>
+        {
+            rest
+        }
+        [rest @ .., b'_' | b'='] if text.len().is_multiple_of(4) && rest.len() % 4 == 3 => rest,
+        _ => text,
+    };
+    let len = unpadded.len() / 4 * 3 + (unpadded.len() % 4).saturating_sub(1);
+    let out = out.get_mut(..len)?;
+    let mut quads = unpadded.chunks_exact(4);
+    let mut triples = out.chunks_exact_mut(3);
+    let mut invalid = 0u8;
+    let mut trailing = 0u8;
+    for (q, t) in (&mut quads).zip(&mut triples) {
+        let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(|ch| DECODE[usize::from(ch)]);
+        invalid |= a | b | c | d;
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        t.copy_from_slice(&n.to_be_bytes()[1..]);
+    }
+    let tail = triples.into_remainder();
+    match (quads.remainder(), tail) {
+        ([], []) => {}
+        ([a, b], [x]) => {
+            let [a, b] = [*a, *b].map(|ch| DECODE[usize::from(ch)]);
+            invalid |= a | b;
+            trailing = b & 0x0f;
+            *x = a << 2 | b >> 4;
+        }
+        ([a, b, c], [x, y]) => {
+            let [a, b, c] = [*a, *b, *c].map(|ch| DECODE[usize::from(ch)]);
+            invalid |= a | b | c;
+            trailing = c & 0x03;
+            *x = a << 2 | b >> 4;
+            *y = b << 4 | c >> 2;
+        }
+        _ => return None,
+    }
+    // Valid values are below 64: an invalid character (0xff) sets the top bits.
+    (invalid & 0xc0 == 0 && trailing == 0).then_some(len)
 }
 
 /// Decodes Tencent's base64. Like the official Go verifier (which maps `_-*` back to `=/+` and
@@ -327,6 +410,49 @@ mod tests {
         assert_eq!(decode_tim("+/8=").as_deref(), Some(&[0xfb, 0xff][..]));
         assert_eq!(decode_tim("*-8").as_deref(), Some(&[0xfb, 0xff][..]));
         assert_eq!(decode_tim("*-8_x"), None);
+    }
+
+    #[test]
+    fn tim_encoding_matches_the_base64_crate() {
+        for len in 0..70 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 97 + 13) as u8).collect();
+            let standard = general_purpose::STANDARD.encode(&data);
+            let mapped: String = standard
+                .chars()
+                .map(|c| match c {
+                    '+' => '*',
+                    '/' => '-',
+                    '=' => '_',
+                    c => c,
+                })
+                .collect();
+            assert_eq!(encode_tim(&data), mapped, "len {len}");
+            let mut out = [0u8; 128];
+            let n = decode_tim_fast(mapped.as_bytes(), &mut out);
+            assert_eq!(n.map(|n| &out[..n]), Some(&data[..]), "len {len}");
+            let n = decode_tim_fast(standard.trim_end_matches('=').as_bytes(), &mut out);
+            assert_eq!(n.map(|n| &out[..n]), Some(&data[..]), "len {len}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whenever the one-pass decoder answers, the general one agrees; on the encodings of
+        /// random bytes, it always answers.
+        #[test]
+        fn fast_decoding_agrees(
+            text in "[A-Za-z0-9*+/_=-]{0,40}[_=!]{0,3}",
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60),
+        ) {
+            let mut out = [0u8; 64];
+            if let Some(n) = decode_tim_fast(text.as_bytes(), &mut out) {
+                let general = decode_tim(&text);
+                proptest::prop_assert_eq!(general.as_deref(), Some(&out[..n]));
+            }
+            let n = decode_tim_fast(encode_tim(&data).as_bytes(), &mut out);
+            proptest::prop_assert_eq!(n.map(|n| &out[..n]), Some(&data[..]));
+        }
     }
 
     #[test]

@@ -165,8 +165,18 @@ fn open<T>(
     if usersig.is_empty() {
         return Err(VerifyError::Empty);
     }
-    let compressed = codec::decode_tim(usersig).ok_or(VerifyError::Base64)?;
-    let doc = codec::inflate(&compressed).map_err(|_| VerifyError::Zlib)?;
+    // Tokens are a few hundred characters: decoded on the stack when they fit and take the
+    // common form (see `decode_tim_fast`), by the general decoder otherwise.
+    let mut stack = [0u8; 768];
+    let heap;
+    let compressed: &[u8] = match codec::decode_tim_fast(usersig.as_bytes(), &mut stack) {
+        Some(len) => &stack[..len],
+        None => {
+            heap = codec::decode_tim(usersig).ok_or(VerifyError::Base64)?;
+            &heap
+        }
+    };
+    let doc = codec::inflate(compressed).map_err(|_| VerifyError::Zlib)?;
     then(&doc)
 }
 
