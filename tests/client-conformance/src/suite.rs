@@ -15,18 +15,8 @@ use crate::{Adapter, KEY, ShiftedClock, conversations, emulator};
 const GET_LIST: &str = "recentcontact/get_list";
 const FREQUENCY_LIMITS: [i64; 4] = [60007, 60011, 60018, 60019];
 
-/// `(Type, peer)` of every item, in order.
-pub fn peers(items: &[SessionItem]) -> Vec<(i64, String)> {
-    items
-        .iter()
-        .map(|i| {
-            (
-                i.session_type().unwrap_or(-1),
-                i.peer_id().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
+/// `(Type, peer)` of every item, in order (shared with the transport suite).
+pub use conformance::harness::peers;
 
 fn assert_unique(items: &[SessionItem]) {
     let peers = peers(items);
