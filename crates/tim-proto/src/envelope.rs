@@ -46,27 +46,72 @@ impl<'de> Deserialize<'de> for ActionStatus {
     }
 }
 
-/// The four fields every response carries (api-facts §1.4).
+/// Defines a response type: the fields given, plus the four envelope fields every response
+/// carries (`ActionStatus`, `ErrorCode`, `ErrorInfo`, `ErrorDisplay`; api-facts §1.4), with
+/// serde's derives and [`ApiResponse`] implemented, so one parse reads the envelope and the body.
 ///
-/// `ErrorInfo` and `ErrorDisplay` are optional because the live service omits them on success.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Envelope {
-    /// `ActionStatus`.
-    #[serde(rename = "ActionStatus")]
-    pub action_status: ActionStatus,
-    /// `ErrorCode`, 0 on success.
-    #[serde(rename = "ErrorCode")]
-    pub error_code: ErrorCode,
-    /// `ErrorInfo`: the service's explanation of a failure.
-    #[serde(rename = "ErrorInfo", default, skip_serializing_if = "Option::is_none")]
-    pub error_info: Option<String>,
-    /// `ErrorDisplay`: text meant for end users.
-    #[serde(
-        rename = "ErrorDisplay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub error_display: Option<String>,
+/// The caller's crate needs `serde` (as it does for any [`ApiRequest`] body). `ErrorInfo` and
+/// `ErrorDisplay` are optional because the live service omits them on success.
+///
+/// ```
+/// tim_proto::api_response! {
+///     /// The answer to a made-up `Count` API.
+///     #[derive(Clone, Debug)]
+///     pub struct CountResponse {
+///         /// `Total`.
+///         #[serde(rename = "Total")]
+///         pub total: u64,
+///     }
+/// }
+///
+/// let r: CountResponse = tim_proto::decode(&http::Response::new(r#"{"ActionStatus":"OK","ErrorCode":0,"Total":3}"#))?;
+/// assert_eq!(r.total, 3);
+/// # Ok::<(), tim_proto::DecodeError>(())
+/// ```
+#[macro_export]
+macro_rules! api_response {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(::serde::Serialize, ::serde::Deserialize)]
+        $vis struct $name {
+            $( $(#[$fmeta])* $fvis $field : $ty, )*
+            /// `ActionStatus`: `OK` or `FAIL`.
+            #[serde(rename = "ActionStatus")]
+            pub action_status: $crate::ActionStatus,
+            /// `ErrorCode`, 0 on success.
+            #[serde(rename = "ErrorCode")]
+            pub error_code: $crate::ErrorCode,
+            /// `ErrorInfo`: the service's explanation of a failure.
+            #[serde(rename = "ErrorInfo", default, skip_serializing_if = "Option::is_none")]
+            pub error_info: ::core::option::Option<::std::string::String>,
+            /// `ErrorDisplay`: text meant for end users.
+            #[serde(rename = "ErrorDisplay", default, skip_serializing_if = "Option::is_none")]
+            pub error_display: ::core::option::Option<::std::string::String>,
+        }
+
+        impl $crate::ApiResponse for $name {
+            fn error(&self) -> ::core::option::Option<$crate::ApiError> {
+                $crate::envelope_error(
+                    &self.action_status,
+                    self.error_code,
+                    self.error_info.as_deref(),
+                    self.error_display.as_deref(),
+                )
+            }
+        }
+    };
+}
+
+api_response! {
+    /// The four fields every response carries (api-facts §1.4), alone: the whole answer of APIs
+    /// such as `recentcontact/delete`.
+    #[derive(Clone, Debug, PartialEq, Eq, Default)]
+    pub struct Envelope {}
 }
 
 impl Envelope {
@@ -176,12 +221,6 @@ pub enum EncodeError {
 pub trait ApiResponse: DeserializeOwned {
     /// The error the envelope fields report, if any.
     fn error(&self) -> Option<ApiError>;
-}
-
-impl ApiResponse for Envelope {
-    fn error(&self) -> Option<ApiError> {
-        Envelope::error(self)
-    }
 }
 
 /// One REST API: its path, its JSON body and its response type.

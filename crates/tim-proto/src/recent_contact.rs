@@ -12,8 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::endpoint::ApiPath;
-use crate::envelope::{ActionStatus, ApiError, ApiRequest, ApiResponse, Envelope, envelope_error};
-use crate::error_code::ErrorCode;
+use crate::envelope::{ApiRequest, Envelope};
 
 bitflags::bitflags! {
     /// `AssistFlags` of `get_list`.
@@ -114,58 +113,44 @@ impl ApiRequest for GetListRequest {
     type Response = GetListResponse;
 }
 
-/// The answer to [`GetListRequest`].
-///
-/// The cursor fields are optional on the wire: the pager insists on them only while
-/// `CompleteFlag` is 0.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GetListResponse {
-    /// `SessionItem`: the conversations of this page (absent or `null` reads as empty).
-    #[serde(rename = "SessionItem", default, deserialize_with = "null_as_empty")]
-    pub sessions: Vec<SessionItem>,
-    /// `CompleteFlag`: 1 when the whole list has been returned, 0 when there is more.
-    #[serde(rename = "CompleteFlag")]
-    pub complete_flag: u32,
-    /// `TimeStamp` for the next request.
-    #[serde(rename = "TimeStamp", default, skip_serializing_if = "Option::is_none")]
-    pub time_stamp: Option<u64>,
-    /// `StartIndex` for the next request.
-    #[serde(
-        rename = "StartIndex",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub start_index: Option<u64>,
-    /// `TopTimeStamp` for the next request.
-    #[serde(
-        rename = "TopTimeStamp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub top_time_stamp: Option<u64>,
-    /// `TopStartIndex` for the next request.
-    #[serde(
-        rename = "TopStartIndex",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub top_start_index: Option<u64>,
-    /// `ActionStatus`.
-    #[serde(rename = "ActionStatus")]
-    pub action_status: ActionStatus,
-    /// `ErrorCode`.
-    #[serde(rename = "ErrorCode")]
-    pub error_code: ErrorCode,
-    /// `ErrorInfo`.
-    #[serde(rename = "ErrorInfo", default, skip_serializing_if = "Option::is_none")]
-    pub error_info: Option<String>,
-    /// `ErrorDisplay`.
-    #[serde(
-        rename = "ErrorDisplay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub error_display: Option<String>,
+crate::api_response! {
+    /// The answer to [`GetListRequest`].
+    ///
+    /// The cursor fields are optional on the wire: the pager insists on them only while
+    /// `CompleteFlag` is 0.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct GetListResponse {
+        /// `SessionItem`: the conversations of this page (absent or `null` reads as empty).
+        #[serde(rename = "SessionItem", default, deserialize_with = "null_as_empty")]
+        pub sessions: Vec<SessionItem>,
+        /// `CompleteFlag`: 1 when the whole list has been returned, 0 when there is more.
+        #[serde(rename = "CompleteFlag")]
+        pub complete_flag: u32,
+        /// `TimeStamp` for the next request.
+        #[serde(rename = "TimeStamp", default, skip_serializing_if = "Option::is_none")]
+        pub time_stamp: Option<u64>,
+        /// `StartIndex` for the next request.
+        #[serde(
+            rename = "StartIndex",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub start_index: Option<u64>,
+        /// `TopTimeStamp` for the next request.
+        #[serde(
+            rename = "TopTimeStamp",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub top_time_stamp: Option<u64>,
+        /// `TopStartIndex` for the next request.
+        #[serde(
+            rename = "TopStartIndex",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub top_start_index: Option<u64>,
+    }
 }
 
 impl GetListResponse {
@@ -177,17 +162,6 @@ impl GetListResponse {
 
 fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SessionItem>, D::Error> {
     Ok(Option::<Vec<SessionItem>>::deserialize(d)?.unwrap_or_default())
-}
-
-impl ApiResponse for GetListResponse {
-    fn error(&self) -> Option<ApiError> {
-        envelope_error(
-            &self.action_status,
-            self.error_code,
-            self.error_info.as_deref(),
-            self.error_display.as_deref(),
-        )
-    }
 }
 
 /// `Type` 1: a one-to-one (C2C) conversation.
