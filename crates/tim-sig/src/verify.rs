@@ -358,6 +358,44 @@ mod fast {
     use super::Document;
 
     pub(super) fn document(doc: &[u8]) -> Option<Document<'_>> {
+        compact(doc).or_else(|| object(doc))
+    }
+
+    /// The compact layout of this crate's and the official Node signer's documents: the keys
+    /// in their order, no whitespace. Matched literally, which is cheaper than [`object`]'s
+    /// key dispatch; anything else goes on to [`object`].
+    fn compact(doc: &[u8]) -> Option<Document<'_>> {
+        let mut p = Parser { doc, pos: 0 };
+        p.literal(b"{\"TLS.ver\":")?;
+        let ver = p.string()?;
+        p.literal(b",\"TLS.identifier\":")?;
+        let identifier = p.string()?;
+        p.literal(b",\"TLS.sdkappid\":")?;
+        let sdk_app_id = p.number()?;
+        p.literal(b",\"TLS.time\":")?;
+        let time = p.number()?;
+        p.literal(b",\"TLS.expire\":")?;
+        let expire = p.number()?;
+        let userbuf = match p.literal(b",\"TLS.userbuf\":") {
+            Some(()) => Some(Cow::Borrowed(p.string()?)),
+            None => None,
+        };
+        p.literal(b",\"TLS.sig\":")?;
+        let sig = p.string()?;
+        p.literal(b"}")?;
+        (p.pos == doc.len()).then_some(Document {
+            ver: Some(Cow::Borrowed(ver)),
+            identifier: Some(Cow::Borrowed(identifier)),
+            sdk_app_id: Some(sdk_app_id),
+            time: Some(time),
+            expire: Some(expire),
+            userbuf,
+            sig: Some(Cow::Borrowed(sig)),
+        })
+    }
+
+    /// Any object of the `TLS.*` keys, in any order, with whitespace.
+    fn object(doc: &[u8]) -> Option<Document<'_>> {
         let mut p = Parser { doc, pos: 0 };
         let mut d = Document::default();
         p.ws();
@@ -447,6 +485,11 @@ mod fast {
 
         fn eat(&mut self, byte: u8) -> Option<()> {
             (self.peek()? == byte).then(|| self.pos += 1)
+        }
+
+        fn literal(&mut self, text: &[u8]) -> Option<()> {
+            let rest = self.doc.get(self.pos..)?;
+            rest.starts_with(text).then(|| self.pos += text.len())
         }
 
         fn ws(&mut self) {
@@ -578,6 +621,33 @@ mod fast {
             let max = br#"{"TLS.time":18446744073709551615}"#;
             assert_eq!(document(max), serde(max));
             assert!(document(max).is_some());
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// The compact layout (this crate's, Node's) is matched literally, and agrees with
+            /// serde; escaped strings go on to the general path, which leaves them to serde.
+            #[test]
+            fn compact_layout_agrees_with_serde(
+                identifier in any::<String>(),
+                numbers in any::<(u64, u64, u64)>(),
+                userbuf in prop::option::of("[A-Za-z0-9+/=]{0,20}"),
+                sig in "[A-Za-z0-9+/=]{0,44}",
+            ) {
+                let (sdk_app_id, time, expire) = numbers;
+                let userbuf = userbuf.map(|u| format!(",\"TLS.userbuf\":\"{u}\"")).unwrap_or_default();
+                let id_json = serde_json::to_string(&identifier).unwrap();
+                let doc = format!(
+                    "{{\"TLS.ver\":\"2.0\",\"TLS.identifier\":{id_json},\"TLS.sdkappid\":{sdk_app_id},\"TLS.time\":{time},\"TLS.expire\":{expire}{userbuf},\"TLS.sig\":\"{sig}\"}}"
+                );
+                let escaped = id_json.contains('\\');
+                prop_assert_eq!(compact(doc.as_bytes()).is_some(), !escaped);
+                prop_assert_eq!(document(doc.as_bytes()).is_some(), !escaped);
+                if let Some(fast) = compact(doc.as_bytes()) {
+                    prop_assert_eq!(Some(fast), serde(doc.as_bytes()));
+                }
+            }
         }
 
         fn value() -> impl Strategy<Value = String> {
