@@ -112,6 +112,28 @@ static DECODE: [u8; 256] = {
     table
 };
 
+/// Marks an invalid character in [`SHIFTED`].
+const INVALID: u32 = 1 << 31;
+
+/// [`DECODE`] shifted for each position of a quad (18, 12, 6, 0), [`INVALID`] for anything
+/// outside the alphabets.
+static SHIFTED: [[u32; 256]; 4] = {
+    let mut table = [[INVALID; 256]; 4];
+    let mut c = 0;
+    while c < 256 {
+        let v = DECODE[c];
+        if v != 0xff {
+            let v = v as u32;
+            table[0][c] = v << 18;
+            table[1][c] = v << 12;
+            table[2][c] = v << 6;
+            table[3][c] = v;
+        }
+        c += 1;
+    }
+    table
+};
+
 /// The common case of [`decode_tim`], in one pass and into `out`: every character in either
 /// alphabet, padding (`_` or `=`) absent or canonical, zero trailing bits. Returns the decoded
 /// length, or `None` for anything else (including `out` too small), which [`decode_tim`]
@@ -128,16 +150,33 @@ pub(crate) fn decode_tim_fast(text: &[u8], out: &mut [u8]) -> Option<usize> {
     };
     let len = unpadded.len() / 4 * 3 + (unpadded.len() % 4).saturating_sub(1);
     let out = out.get_mut(..len)?;
-    let mut quads = unpadded.chunks_exact(4);
-    let mut triples = out.chunks_exact_mut(3);
-    let mut invalid = 0u8;
-    let mut trailing = 0u8;
+    // `SHIFTED[i][c]` is character c's value already in place for position i of a quad, so a
+    // quad's 24 bits are four lookups ORed; an invalid character sets bit 31.
+    let quad = |q: &[u8]| {
+        SHIFTED[0][usize::from(q[0])]
+            | SHIFTED[1][usize::from(q[1])]
+            | SHIFTED[2][usize::from(q[2])]
+            | SHIFTED[3][usize::from(q[3])]
+    };
+    let mut invalid = 0u32;
+    // Two quads (eight characters, six bytes) per step, then at most one more quad.
+    let mut octets = unpadded.chunks_exact(8);
+    let mut sextets = out.chunks_exact_mut(6);
+    for (o, x) in (&mut octets).zip(&mut sextets) {
+        let (hi, lo) = (quad(&o[..4]), quad(&o[4..]));
+        invalid |= hi | lo;
+        let n = u64::from(hi) << 24 | u64::from(lo);
+        x.copy_from_slice(&n.to_be_bytes()[2..]);
+    }
+    let mut quads = octets.remainder().chunks_exact(4);
+    let mut triples = sextets.into_remainder().chunks_exact_mut(3);
     for (q, t) in (&mut quads).zip(&mut triples) {
-        let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(|ch| DECODE[usize::from(ch)]);
-        invalid |= a | b | c | d;
-        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        let n = quad(q);
+        invalid |= n;
         t.copy_from_slice(&n.to_be_bytes()[1..]);
     }
+    let mut invalid = u8::from(invalid & INVALID != 0) << 7;
+    let mut trailing = 0u8;
     let tail = triples.into_remainder();
     match (quads.remainder(), tail) {
         ([], []) => {}
