@@ -233,18 +233,35 @@ impl Decimal {
             4041424344454647484950515253545556575859\
             6061626364656667686970717273747576777879\
             8081828384858687888990919293949596979899";
+        let pair = |n: usize| [PAIRS[2 * n], PAIRS[2 * n + 1]];
         let mut digits = [b'0'; 20];
         let mut i = digits.len();
-        while n >= 100 {
-            let pair = usize::try_from(n % 100).unwrap_or(0) * 2;
-            n /= 100;
-            i -= 2;
-            digits[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        // Four digits per step (two independent pairs), in 32-bit arithmetic once the value
+        // fits, which is the usual case (times, lifetimes, app ids).
+        while n > u64::from(u32::MAX) {
+            let four = usize::try_from(n % 10_000).unwrap_or(0);
+            n /= 10_000;
+            i -= 4;
+            digits[i..i + 2].copy_from_slice(&pair(four / 100));
+            digits[i + 2..i + 4].copy_from_slice(&pair(four % 100));
         }
-        let n = usize::try_from(n).unwrap_or(0);
+        let mut n = u32::try_from(n).unwrap_or(0);
+        while n >= 10_000 {
+            let four = (n % 10_000) as usize;
+            n /= 10_000;
+            i -= 4;
+            digits[i..i + 2].copy_from_slice(&pair(four / 100));
+            digits[i + 2..i + 4].copy_from_slice(&pair(four % 100));
+        }
+        let mut n = n as usize;
+        if n >= 100 {
+            i -= 2;
+            digits[i..i + 2].copy_from_slice(&pair(n % 100));
+            n /= 100;
+        }
         if n >= 10 {
             i -= 2;
-            digits[i..i + 2].copy_from_slice(&PAIRS[n * 2..n * 2 + 2]);
+            digits[i..i + 2].copy_from_slice(&pair(n));
         } else {
             i -= 1;
             digits[i] = b'0' + n as u8;
