@@ -30,16 +30,12 @@ pub(crate) fn encode_std(bytes: &[u8]) -> String {
     general_purpose::STANDARD.encode(bytes)
 }
 
-/// Appends the standard base64 of `bytes` to `out`.
-pub(crate) fn encode_std_into(bytes: &[u8], out: &mut Vec<u8>) {
-    let start = out.len();
-    let len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
-    out.resize(start + len, 0);
-    // The slice is exactly the encoded length, so this cannot fail.
-    let written = general_purpose::STANDARD
-        .encode_slice(bytes, &mut out[start..])
-        .unwrap_or(0);
-    out.truncate(start + written);
+/// Writes the standard base64 of `bytes` into `out`, returning its length (0 if `out` is too
+/// small, which callers rule out by sizing it).
+pub(crate) fn encode_std_slice(bytes: &[u8], out: &mut [u8]) -> usize {
+    general_purpose::STANDARD
+        .encode_slice(bytes, out)
+        .unwrap_or(0)
 }
 
 /// Decodes standard base64 (padding optional).
@@ -309,19 +305,28 @@ pub(crate) const STORED_HEADER: usize = 7;
 /// [`zlib_stored`] for a buffer whose first [`STORED_HEADER`] bytes were reserved for the
 /// headers: the data after them is wrapped without copying when it fits one stored block.
 pub(crate) fn zlib_stored_in_place(mut buf: Vec<u8>) -> Vec<u8> {
-    let data = buf.get(STORED_HEADER..).unwrap_or_default();
-    let Ok(len) = u16::try_from(data.len()) else {
-        return zlib_stored(data);
-    };
-    let adler = adler32(data);
+    let end = buf.len();
+    buf.extend_from_slice(&[0; 4]);
+    match frame_stored(&mut buf, end) {
+        Some(_) => buf,
+        None => zlib_stored(buf.get(STORED_HEADER..end).unwrap_or_default()),
+    }
+}
+
+/// Frames `buf[STORED_HEADER..end]` as a zlib stream of one stored block, in place: writes
+/// the headers in front and the Adler-32 at `end`. Returns the stream's length, or `None` when
+/// the data is over one block or there is no room for the trailer.
+pub(crate) fn frame_stored(buf: &mut [u8], end: usize) -> Option<usize> {
+    let data = buf.get(STORED_HEADER..end)?;
+    let len = u16::try_from(data.len()).ok()?;
+    let adler = adler32(data).to_be_bytes();
+    buf.get_mut(end..end + 4)?.copy_from_slice(&adler);
     let [lo, hi] = len.to_le_bytes();
     let [nlo, nhi] = (!len).to_le_bytes();
     // Same bytes as `zlib_stored`: header, one final stored block, trailer.
-    if let Some(header) = buf.get_mut(..STORED_HEADER) {
-        header.copy_from_slice(&[0x78, 0x01, 0x01, lo, hi, nlo, nhi]);
-    }
-    buf.extend_from_slice(&adler.to_be_bytes());
-    buf
+    buf.get_mut(..STORED_HEADER)?
+        .copy_from_slice(&[0x78, 0x01, 0x01, lo, hi, nlo, nhi]);
+    Some(end + 4)
 }
 
 /// Why a zlib stream was refused (all map to one public error kind).

@@ -175,31 +175,77 @@ pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
 
     // The zlib stream is built in place: header and stored-block header first (the block
     // length is filled in once the document is written), then the document, then Adler-32.
+    // On the stack when it fits (any identifier of up to about 250 bytes), else on the heap.
+    let mut stack = StackDoc {
+        buf: [0; STACK_DOC],
+        len: codec::STORED_HEADER,
+        overflow: false,
+    };
+    write_document(&mut stack, claims, &numbers, userbuf.as_deref(), &digest);
+    if !stack.overflow
+        && let Some(len) = codec::frame_stored(&mut stack.buf, stack.len)
+    {
+        return UserSig::from_string(codec::encode_tim(&stack.buf[..len]));
+    }
     let mut doc = Vec::with_capacity(
         codec::STORED_HEADER
             + 160
-            + 2 * claims.identifier.len()
+            + 6 * claims.identifier.len()
             + userbuf.as_ref().map_or(0, String::len),
     );
     doc.resize(codec::STORED_HEADER, 0);
-    doc.extend_from_slice(b"{\"TLS.ver\":\"2.0\",\"TLS.identifier\":");
-    push_json_string(&mut doc, &claims.identifier);
-    doc.extend_from_slice(b",\"TLS.sdkappid\":");
-    doc.extend_from_slice(numbers.sdk_app_id.as_bytes());
-    doc.extend_from_slice(b",\"TLS.time\":");
-    doc.extend_from_slice(numbers.time.as_bytes());
-    doc.extend_from_slice(b",\"TLS.expire\":");
-    doc.extend_from_slice(numbers.expire.as_bytes());
-    if let Some(userbuf) = &userbuf {
-        doc.extend_from_slice(b",\"TLS.userbuf\":\"");
-        doc.extend_from_slice(userbuf.as_bytes());
-        doc.push(b'"');
-    }
-    doc.extend_from_slice(b",\"TLS.sig\":\"");
-    codec::encode_std_into(&digest, &mut doc);
-    doc.extend_from_slice(b"\"}");
-
+    write_document(&mut doc, claims, &numbers, userbuf.as_deref(), &digest);
     UserSig::from_string(codec::encode_tim(&codec::zlib_stored_in_place(doc)))
+}
+
+/// Size of the stack buffer [`sign`] builds the zlib stream in.
+const STACK_DOC: usize = 512;
+
+/// A document under construction on the stack; `overflow` records that it did not fit.
+struct StackDoc {
+    buf: [u8; STACK_DOC],
+    len: usize,
+    overflow: bool,
+}
+
+impl Sink for StackDoc {
+    fn put(&mut self, bytes: &[u8]) {
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            None => self.overflow = true,
+        }
+    }
+}
+
+/// The compact JSON document, in the official Node library's key order.
+fn write_document(
+    doc: &mut impl Sink,
+    claims: &Claims,
+    numbers: &Numbers,
+    userbuf: Option<&str>,
+    digest: &[u8; TAG_LEN],
+) {
+    doc.put(b"{\"TLS.ver\":\"2.0\",\"TLS.identifier\":");
+    push_json_string(doc, &claims.identifier);
+    doc.put(b",\"TLS.sdkappid\":");
+    doc.put(numbers.sdk_app_id.as_bytes());
+    doc.put(b",\"TLS.time\":");
+    doc.put(numbers.time.as_bytes());
+    doc.put(b",\"TLS.expire\":");
+    doc.put(numbers.expire.as_bytes());
+    if let Some(userbuf) = userbuf {
+        doc.put(b",\"TLS.userbuf\":\"");
+        doc.put(userbuf.as_bytes());
+        doc.put(b"\"");
+    }
+    doc.put(b",\"TLS.sig\":\"");
+    let mut sig = [0u8; 44];
+    let len = codec::encode_std_slice(digest, &mut sig);
+    doc.put(&sig[..len]);
+    doc.put(b"\"}");
 }
 
 /// The three numbers of the content, formatted.
@@ -276,22 +322,22 @@ impl Decimal {
 
 /// Appends `s` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters
 /// escaped; everything else, including non-ASCII, verbatim).
-fn push_json_string(out: &mut Vec<u8>, s: &str) {
+fn push_json_string(out: &mut impl Sink, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
+    out.put(b"\"");
     if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        out.put(s.as_bytes());
+        out.put(b"\"");
         return;
     }
-    for &b in s.as_bytes() {
+    for (i, &b) in s.as_bytes().iter().enumerate() {
         match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x00..=0x1f => out.extend_from_slice(&[
+            b'"' => out.put(b"\\\""),
+            b'\\' => out.put(b"\\\\"),
+            b'\n' => out.put(b"\\n"),
+            b'\r' => out.put(b"\\r"),
+            b'\t' => out.put(b"\\t"),
+            0x00..=0x1f => out.put(&[
                 b'\\',
                 b'u',
                 b'0',
@@ -299,10 +345,10 @@ fn push_json_string(out: &mut Vec<u8>, s: &str) {
                 HEX[usize::from(b >> 4)],
                 HEX[usize::from(b & 0xf)],
             ]),
-            _ => out.push(b),
+            _ => out.put(&s.as_bytes()[i..=i]),
         }
     }
-    out.push(b'"');
+    out.put(b"\"");
 }
 
 #[cfg(test)]
@@ -316,6 +362,23 @@ mod tests {
             push_json_string(&mut out, s);
             let back: String = serde_json::from_slice(&out).unwrap();
             assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn stack_and_heap_documents_are_the_same() {
+        // Identifiers around the stack buffer's size take one path or the other; both give
+        // the document `write_document` writes, as a valid stored zlib stream.
+        let key = SecretKey::new("key");
+        for len in (0..600).step_by(7) {
+            let claims = Claims::new(1_400_000_000, "é".repeat(len / 2) + "\"", 1, 2);
+            let numbers = Numbers::new(claims.sdk_app_id, claims.time, claims.expire);
+            let digest = mac_numbers(&key, &claims.identifier, &numbers, None);
+            let mut expected = Vec::new();
+            write_document(&mut expected, &claims, &numbers, None, &digest);
+            let token = sign(&key, &claims);
+            let doc = crate::verify::document(token.expose()).unwrap();
+            assert_eq!(doc.as_bytes(), &expected[..], "len {len}");
         }
     }
 
