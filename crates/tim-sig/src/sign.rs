@@ -70,7 +70,7 @@ pub fn content_to_sign(claims: &Claims) -> String {
     write_content(
         &mut bytes,
         &claims.identifier,
-        &Numbers::new(claims.sdk_app_id, claims.time, claims.expire),
+        Numbers::new(claims.sdk_app_id, claims.time, claims.expire).digits(),
         userbuf.as_deref(),
     );
     // Built from a `&str`, ASCII labels and digits: always UTF-8.
@@ -98,17 +98,17 @@ impl Sink for Mac<'_> {
 pub(crate) fn write_content(
     out: &mut impl Sink,
     identifier: &str,
-    numbers: &Numbers,
+    [sdk_app_id, time, expire]: [&[u8]; 3],
     userbuf_b64: Option<&str>,
 ) {
     out.put(b"TLS.identifier:");
     out.put(identifier.as_bytes());
     out.put(b"\nTLS.sdkappid:");
-    out.put(numbers.sdk_app_id.as_bytes());
+    out.put(sdk_app_id);
     out.put(b"\nTLS.time:");
-    out.put(numbers.time.as_bytes());
+    out.put(time);
     out.put(b"\nTLS.expire:");
-    out.put(numbers.expire.as_bytes());
+    out.put(expire);
     out.put(b"\n");
     if let Some(userbuf) = userbuf_b64 {
         out.put(b"TLS.userbuf:");
@@ -126,22 +126,24 @@ pub(crate) fn mac_content(
     expire: u64,
     userbuf_b64: Option<&str>,
 ) -> [u8; TAG_LEN] {
-    mac_numbers(
+    mac_digits(
         key,
         identifier,
-        &Numbers::new(sdk_app_id, time, expire),
+        Numbers::new(sdk_app_id, time, expire).digits(),
         userbuf_b64,
     )
 }
 
-fn mac_numbers(
+/// [`mac_content`] with the three numbers already in canonical decimal (no sign, no leading
+/// zero): the digits the verifier read from a document, or [`Numbers::digits`].
+pub(crate) fn mac_digits(
     key: &SecretKey,
     identifier: &str,
-    numbers: &Numbers,
+    digits: [&[u8]; 3],
     userbuf_b64: Option<&str>,
 ) -> [u8; TAG_LEN] {
     let mut mac = key.states().mac();
-    write_content(&mut mac, identifier, numbers, userbuf_b64);
+    write_content(&mut mac, identifier, digits, userbuf_b64);
     mac.finalize()
 }
 
@@ -171,7 +173,12 @@ pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
     let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
     // Each number is formatted once, for both the signed content and the document.
     let numbers = Numbers::new(claims.sdk_app_id, claims.time, claims.expire);
-    let digest = mac_numbers(key, &claims.identifier, &numbers, userbuf.as_deref());
+    let digest = mac_digits(
+        key,
+        &claims.identifier,
+        numbers.digits(),
+        userbuf.as_deref(),
+    );
 
     // The zlib stream is built in place: header and stored-block header first (the block
     // length is filled in once the document is written), then the document, then Adler-32.
@@ -262,6 +269,14 @@ impl Numbers {
             time: Decimal::new(time),
             expire: Decimal::new(expire),
         }
+    }
+
+    fn digits(&self) -> [&[u8]; 3] {
+        [
+            self.sdk_app_id.as_bytes(),
+            self.time.as_bytes(),
+            self.expire.as_bytes(),
+        ]
     }
 }
 
@@ -373,7 +388,7 @@ mod tests {
         for len in (0..600).step_by(7) {
             let claims = Claims::new(1_400_000_000, "é".repeat(len / 2) + "\"", 1, 2);
             let numbers = Numbers::new(claims.sdk_app_id, claims.time, claims.expire);
-            let digest = mac_numbers(&key, &claims.identifier, &numbers, None);
+            let digest = mac_digits(&key, &claims.identifier, numbers.digits(), None);
             let mut expected = Vec::new();
             write_document(&mut expected, &claims, &numbers, None, &digest);
             let token = sign(&key, &claims);

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::codec;
 use crate::key::SecretKey;
 use crate::mac::{TAG_LEN, constant_time_eq};
-use crate::sign::{Claims, VERSION, mac_content};
+use crate::sign::{Claims, VERSION, mac_content, mac_digits};
 
 /// What a token must match, besides its signature and expiry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +136,10 @@ struct Document<'a> {
     userbuf: Option<Cow<'a, str>>,
     #[serde(rename = "TLS.sig", borrow)]
     sig: Option<Cow<'a, str>>,
+    /// The decimal text of `TLS.sdkappid`, `TLS.time` and `TLS.expire` as found, when the fast
+    /// parser saw them in canonical form (the signed content uses exactly that text).
+    #[serde(skip)]
+    digits: Option<[&'a [u8]; 3]>,
 }
 
 /// A document with every required field present.
@@ -148,6 +152,7 @@ struct Fields<'a> {
     /// The base64 text as found (the HMAC covers this text) and its bytes.
     userbuf: Option<(Cow<'a, str>, Vec<u8>)>,
     sig: Cow<'a, str>,
+    digits: Option<[&'a [u8]; 3]>,
 }
 
 /// Steps 1 to 3 without field checks: the inflated document, as text, if it is JSON.
@@ -211,6 +216,7 @@ fn parse(doc: &[u8]) -> Result<Fields<'_>, VerifyError> {
         expire,
         userbuf,
         sig,
+        digits: d.digits,
     })
 }
 
@@ -278,14 +284,18 @@ pub fn verify(
         let mut sig = [0u8; TAG_LEN + 3];
         let sig_len =
             codec::decode_std_slice(&f.sig, &mut sig).ok_or(VerifyError::SignatureMismatch)?;
-        let tag = mac_content(
-            key,
-            &f.identifier,
-            f.sdk_app_id,
-            f.time,
-            f.expire,
-            f.userbuf.as_ref().map(|(text, _)| text.as_ref()),
-        );
+        let userbuf_text = f.userbuf.as_ref().map(|(text, _)| text.as_ref());
+        let tag = match f.digits {
+            Some(digits) => mac_digits(key, &f.identifier, digits, userbuf_text),
+            None => mac_content(
+                key,
+                &f.identifier,
+                f.sdk_app_id,
+                f.time,
+                f.expire,
+                userbuf_text,
+            ),
+        };
         if !constant_time_eq(&tag, &sig[..sig_len]) {
             return Err(VerifyError::SignatureMismatch);
         }
@@ -371,11 +381,11 @@ mod fast {
         p.literal(b",\"TLS.identifier\":")?;
         let identifier = p.string()?;
         p.literal(b",\"TLS.sdkappid\":")?;
-        let sdk_app_id = p.number()?;
+        let (sdk_app_id, sdk_app_id_text) = p.number_text()?;
         p.literal(b",\"TLS.time\":")?;
-        let time = p.number()?;
+        let (time, time_text) = p.number_text()?;
         p.literal(b",\"TLS.expire\":")?;
-        let expire = p.number()?;
+        let (expire, expire_text) = p.number_text()?;
         let userbuf = match p.literal(b",\"TLS.userbuf\":") {
             Some(()) => Some(Cow::Borrowed(p.string()?)),
             None => None,
@@ -391,6 +401,7 @@ mod fast {
             expire: Some(expire),
             userbuf,
             sig: Some(Cow::Borrowed(sig)),
+            digits: Some([sdk_app_id_text, time_text, expire_text]),
         })
     }
 
@@ -518,6 +529,11 @@ mod fast {
 
         /// A `u64` in plain digits, without a leading zero (unless it is `0`).
         fn number(&mut self) -> Option<u64> {
+            self.number_text().map(|(n, _)| n)
+        }
+
+        /// [`Parser::number`] and its text, which is then `n`'s canonical decimal.
+        fn number_text(&mut self) -> Option<(u64, &'a [u8])> {
             let rest = self.doc.get(self.pos..)?;
             let len = rest
                 .iter()
@@ -542,7 +558,7 @@ mod fast {
                 }
             }
             self.pos += len;
-            Some(n)
+            Some((n, &rest[..len]))
         }
     }
 
@@ -554,6 +570,23 @@ mod fast {
 
         fn serde(doc: &[u8]) -> Option<Document<'_>> {
             serde_json::from_slice(doc).ok()
+        }
+
+        /// The fast parse with its digit texts checked (each the canonical decimal of its
+        /// number) and then dropped, to compare with serde's result.
+        fn checked(d: Option<Document<'_>>) -> Option<Document<'_>> {
+            d.map(|mut d| {
+                if let Some(digits) = d.digits.take() {
+                    let numbers = [d.sdk_app_id, d.time, d.expire];
+                    for (text, n) in digits.iter().zip(numbers) {
+                        assert_eq!(
+                            Some(String::from_utf8_lossy(text).into_owned()),
+                            n.map(|n| n.to_string())
+                        );
+                    }
+                }
+                d
+            })
         }
 
         #[test]
@@ -588,7 +621,7 @@ mod fast {
                 "{\"TLS.identifier\":\"中文🦀\",\"TLS.userbuf\":\"\"}".as_bytes(),
             ];
             for doc in docs {
-                let fast = document(doc);
+                let fast = checked(document(doc));
                 assert!(fast.is_some(), "{}", String::from_utf8_lossy(doc));
                 assert_eq!(fast, serde(doc));
             }
@@ -619,7 +652,7 @@ mod fast {
             }
             // The largest u64 still parses, like serde.
             let max = br#"{"TLS.time":18446744073709551615}"#;
-            assert_eq!(document(max), serde(max));
+            assert_eq!(checked(document(max)), serde(max));
             assert!(document(max).is_some());
         }
 
@@ -644,7 +677,8 @@ mod fast {
                 let escaped = id_json.contains('\\');
                 prop_assert_eq!(compact(doc.as_bytes()).is_some(), !escaped);
                 prop_assert_eq!(document(doc.as_bytes()).is_some(), !escaped);
-                if let Some(fast) = compact(doc.as_bytes()) {
+                if let Some(fast) = checked(compact(doc.as_bytes())) {
+                    prop_assert!(fast.digits.is_none());
                     prop_assert_eq!(Some(fast), serde(doc.as_bytes()));
                 }
             }
@@ -698,7 +732,7 @@ mod fast {
                     let i = at.index(doc.len());
                     doc[i] = byte;
                 }
-                if let Some(fast) = document(&doc) {
+                if let Some(fast) = checked(document(&doc)) {
                     prop_assert_eq!(Some(fast), serde(&doc));
                 }
             }
