@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tim_proto::{DecodeError, ErrorClass, ErrorCode};
+use tim_proto::{DecodeError, ErrorClass};
 use tim_transport::TransportErrorKind;
 
 use crate::error::{Error, retryable_status};
@@ -121,7 +121,6 @@ impl RetryPolicy {
                     rate_limited: status.as_u16() == 429,
                 }
             }
-            Error::Api(e) if e.code == ErrorCode::ACCOUNT_FREQ_LIMIT => Decision::Fail,
             Error::Api(e) => match e.code.class() {
                 ErrorClass::Transient => Decision::Retry {
                     rate_limited: false,
@@ -146,7 +145,7 @@ pub(crate) enum Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tim_proto::ApiError;
+    use tim_proto::{ApiError, ErrorCode};
     use tim_transport::TransportError;
 
     fn api(code: i64) -> Error {
