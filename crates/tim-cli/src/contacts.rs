@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args, Subcommand};
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tim_client::Client;
 use tim_proto::pager::Cursor;
 use tim_proto::recent_contact::{AssistFlags, DeleteRequest, DeleteTarget};
@@ -155,13 +155,22 @@ async fn list(client: &Client, args: ListArgs) -> Result<(), CliError> {
         let Some(page) = pages.next().await else {
             break;
         };
-        let page = page.map_err(|e| {
-            let resume = pages
-                .cursor()
-                .filter(|_| fetched > 0)
-                .map(|c| format!("resume with --cursor {c}"));
-            CliError::from_client(&e, resume)
-        })?;
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                // Pages fetched so far are printed (table and jsonl as they came; the JSON
+                // document now), so the resume cursor in the error line continues exactly after
+                // them.
+                let resume = pages.cursor();
+                if fetched > 0 && format == Format::Json {
+                    printer.finish(resume).map_err(io_error)?;
+                }
+                let hint = resume
+                    .filter(|_| fetched > 0)
+                    .map(|c| format!("resume with --cursor {c}"));
+                return Err(CliError::from_client(&e, hint));
+            }
+        };
         fetched += 1;
         printer.page(&page.items).map_err(io_error)?;
     }
@@ -194,14 +203,18 @@ async fn delete(client: &Client, args: DeleteArgs) -> Result<(), CliError> {
 }
 
 async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
+    if same_file(&args.users, &args.out) {
+        return Err(CliError::Usage("--out must not be the --users file".into()));
+    }
     let users = read_users(&args.users)?;
     let done = compact_existing(&args.out)?;
     let mut seen = HashSet::new();
-    let todo: Vec<String> = users
+    let unique: Vec<String> = users
         .into_iter()
-        .filter(|u| !done.contains(u) && seen.insert(u.clone()))
+        .filter(|u| seen.insert(u.clone()))
         .collect();
-    let skipped = done.len();
+    let skipped = unique.iter().filter(|u| done.contains(*u)).count();
+    let todo: Vec<String> = unique.into_iter().filter(|u| !done.contains(u)).collect();
     let mut out = OpenOptions::new()
         .create(true)
         .append(true)
@@ -215,15 +228,25 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
         .for_accounts(todo, args.concurrency as usize);
     let mut failed = 0usize;
     while let Some((account, result)) = stream.next().await {
-        let line = match result {
-            Ok(items) => json!({"From_Account": account, "SessionItem": items}),
+        let line = match &result {
+            Ok(items) => ExportLine::Exported {
+                from_account: &account,
+                session_item: items,
+            },
             Err(e) => {
                 failed += 1;
-                let (code, info) = match e.api_error() {
-                    Some(api) => (Value::from(api.code.get()), api.info.clone()),
-                    None => (Value::Null, chain(&e)),
-                };
-                json!({"From_Account": account, "ErrorCode": code, "ErrorInfo": info})
+                match e.api_error() {
+                    Some(api) => ExportLine::Failed {
+                        from_account: &account,
+                        error_code: Some(api.code.get()),
+                        error_info: api.info.clone(),
+                    },
+                    None => ExportLine::Failed {
+                        from_account: &account,
+                        error_code: None,
+                        error_info: chain(e),
+                    },
+                }
             }
         };
         // One write per line, flushed at once: an interruption loses at most the line in flight,
@@ -249,11 +272,40 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
     );
     if failed > 0 {
         return Err(CliError::Partial(format!(
-            "{failed} of {total} accounts failed; their ErrorCode lines are in {}: run the same command again to retry them",
+            "{failed} of {total} accounts failed; their ErrorCode lines are in {}: run the same command again to retry those that may succeed",
             args.out.display()
         )));
     }
     Ok(())
+}
+
+/// One line of an export, fields in the service's order and with its names.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum ExportLine<'a> {
+    Exported {
+        #[serde(rename = "From_Account")]
+        from_account: &'a str,
+        #[serde(rename = "SessionItem")]
+        session_item: &'a [tim_proto::recent_contact::SessionItem],
+    },
+    Failed {
+        #[serde(rename = "From_Account")]
+        from_account: &'a str,
+        /// `None` when no answer came back at all.
+        #[serde(rename = "ErrorCode")]
+        error_code: Option<i64>,
+        #[serde(rename = "ErrorInfo")]
+        error_info: String,
+    },
+}
+
+/// Whether two paths name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
@@ -284,8 +336,12 @@ fn read_users(path: &Path) -> Result<Vec<String>, CliError> {
     Ok(users)
 }
 
-/// Keeps the complete, successful lines of an earlier export (dropping failed accounts and a
-/// line cut by an interruption, so they are redone) and returns their accounts.
+/// Keeps the lines of an earlier export that are final (an exported list, or an account the
+/// service refused for good, such as 50001 "not imported") and drops those to redo (an error that
+/// may pass on a new try, and a line cut by an interruption); returns the accounts kept.
+///
+/// A complete line that is not an export line means `--out` is some other file: it is refused,
+/// never rewritten.
 fn compact_existing(out: &Path) -> Result<HashSet<String>, CliError> {
     let text = match fs::read(out) {
         Ok(bytes) => bytes,
@@ -295,33 +351,56 @@ fn compact_existing(out: &Path) -> Result<HashSet<String>, CliError> {
     let mut kept = Vec::with_capacity(text.len());
     let mut done = HashSet::new();
     let mut changed = false;
-    for line in text.split_inclusive(|&b| b == b'\n') {
-        let complete = line.ends_with(b"\n");
-        let parsed: Option<Value> = complete
-            .then(|| serde_json::from_slice(line).ok())
-            .flatten();
-        match parsed.as_ref().and_then(|v| {
-            Some((
-                v.get("From_Account")?.as_str()?,
-                v.get("ErrorCode").is_none(),
-            ))
-        }) {
-            Some((account, true)) if done.insert(account.to_owned()) => {
-                kept.extend_from_slice(line)
-            }
-            _ => changed = true,
+    for (n, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+        if !line.ends_with(b"\n") {
+            changed = true; // cut by an interruption: redo
+            continue;
+        }
+        let value: Value = serde_json::from_slice(line).map_err(|_| not_an_export(out, n))?;
+        let account = value
+            .get("From_Account")
+            .and_then(Value::as_str)
+            .ok_or_else(|| not_an_export(out, n))?;
+        let is_final = match value.get("ErrorCode") {
+            None => value.get("SessionItem").is_some_and(Value::is_array),
+            Some(code) => code.as_i64().is_some_and(|c| {
+                tim_proto::ErrorCode(c).class() == tim_proto::ErrorClass::Permanent
+            }),
+        };
+        if is_final && done.insert(account.to_owned()) {
+            kept.extend_from_slice(line);
+        } else {
+            changed = true;
         }
     }
     if changed {
-        let tmp = out.with_extension("tim-tmp");
-        fs::write(&tmp, &kept)
-            .and_then(|()| fs::rename(&tmp, out))
-            .map_err(|e| CliError::Io(format!("cannot rewrite {}: {e}", out.display())))?;
+        let mut tmp = out.as_os_str().to_owned();
+        tmp.push(".tim-tmp");
+        let tmp = PathBuf::from(tmp);
+        let write = || -> io::Result<()> {
+            let mut file = File::create(&tmp)?;
+            file.write_all(&kept)?;
+            file.sync_all()?;
+            fs::rename(&tmp, out)
+        };
+        write().map_err(|e| CliError::Io(format!("cannot rewrite {}: {e}", out.display())))?;
     }
     Ok(done)
 }
 
+fn not_an_export(out: &Path, n: usize) -> CliError {
+    CliError::Usage(format!(
+        "{} line {} is not a line of a tim export; refusing to rewrite the file (choose another --out)",
+        out.display(),
+        n + 1
+    ))
+}
+
 fn io_error(e: io::Error) -> CliError {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        // The reader went away (`tim ... | head`): not an error of ours.
+        return CliError::BrokenPipe;
+    }
     CliError::Io(format!("cannot write the output: {e}"))
 }
 
@@ -330,7 +409,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn compaction_keeps_complete_successes_only() {
+    fn compaction_keeps_final_lines_and_redoes_the_rest() {
         let dir = std::env::temp_dir().join(format!("tim-compact-{}", std::process::id()));
         fs::create_dir_all(&dir).expect("temp dir");
         let out = dir.join("out.jsonl");
@@ -339,17 +418,38 @@ mod tests {
             concat!(
                 "{\"From_Account\":\"a\",\"SessionItem\":[]}\n",
                 "{\"From_Account\":\"b\",\"ErrorCode\":50001,\"ErrorInfo\":\"x\"}\n",
+                "{\"From_Account\":\"c\",\"ErrorCode\":50004,\"ErrorInfo\":\"retry me\"}\n",
+                "{\"From_Account\":\"d\",\"ErrorCode\":null,\"ErrorInfo\":\"timed out\"}\n",
                 "{\"From_Account\":\"a\",\"SessionItem\":[]}\n",
-                "not json\n",
-                "{\"From_Account\":\"c\",\"SessionIt"
+                "{\"From_Account\":\"e\",\"SessionIt"
             ),
         )
         .expect("write");
         let done = compact_existing(&out).expect("compacts");
-        assert_eq!(done, HashSet::from(["a".to_owned()]));
+        assert_eq!(done, HashSet::from(["a".to_owned(), "b".to_owned()]));
         assert_eq!(
             fs::read_to_string(&out).expect("read"),
-            "{\"From_Account\":\"a\",\"SessionItem\":[]}\n"
+            "{\"From_Account\":\"a\",\"SessionItem\":[]}\n{\"From_Account\":\"b\",\"ErrorCode\":50001,\"ErrorInfo\":\"x\"}\n"
+        );
+        assert!(!dir.join("out.jsonl.tim-tmp").exists());
+        let _ = fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_export_is_refused_untouched() {
+        let dir = std::env::temp_dir().join(format!("tim-compact-other-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp dir");
+        let out = dir.join("users.txt");
+        fs::write(&out, "user0001\nuser0002\n").expect("write");
+        let err = compact_existing(&out).expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains("line 1 is not a line of a tim export"),
+            "{err}"
+        );
+        assert_eq!(
+            fs::read_to_string(&out).expect("read"),
+            "user0001\nuser0002\n"
         );
         let _ = fs::remove_dir_all(dir);
     }

@@ -22,9 +22,9 @@ pub(crate) enum CliError {
     /// A UserSig failed verification or decoding (exit code 1).
     #[error(transparent)]
     Verify(#[from] tim_sig::VerifyError),
-    /// The service answered with an error code (exit code 3).
-    #[error("{}", service_line(.0))]
-    Service(ApiError),
+    /// The service answered with an error code (exit code 3), with what to do next.
+    #[error("{}", service_line(.0, .1.as_deref()))]
+    Service(ApiError, Option<String>),
     /// No usable answer (exit code 4).
     #[error("{0}")]
     Transport(String),
@@ -37,15 +37,19 @@ pub(crate) enum CliError {
     /// Some accounts of an export failed; they are recorded in the output (exit code 3).
     #[error("{0}")]
     Partial(String),
+    /// stdout was closed by its reader (`| head`): stop quietly (exit code 0).
+    #[error("output closed by its reader")]
+    BrokenPipe,
 }
 
 impl CliError {
     /// The process exit code for this error.
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
+            CliError::BrokenPipe => 0,
             CliError::Usage(_) => EXIT_USAGE,
             CliError::Verify(_) | CliError::Io(_) => 1,
-            CliError::Service(_) | CliError::Partial(_) => EXIT_SERVICE,
+            CliError::Service(..) | CliError::Partial(_) => EXIT_SERVICE,
             CliError::Transport(_) => EXIT_TRANSPORT,
             CliError::Protocol(_) => EXIT_PROTOCOL,
         }
@@ -53,12 +57,10 @@ impl CliError {
 
     /// The error of a client call, with `context` (say, where to resume) appended.
     pub(crate) fn from_client(error: &tim_client::Error, context: Option<String>) -> Self {
-        let suffix = context.map(|c| format!(" ({c})")).unwrap_or_default();
         if let Some(api) = error.api_error() {
-            let mut api = api.clone();
-            api.info.push_str(&suffix);
-            return CliError::Service(api);
+            return CliError::Service(api.clone(), context);
         }
+        let suffix = context.map(|c| format!(" ({c})")).unwrap_or_default();
         let text = format!("{}{suffix}", chain(error));
         match error {
             tim_client::Error::Pagination(_) => CliError::Protocol(text),
@@ -112,8 +114,8 @@ pub(crate) fn hint(code: ErrorCode) -> Option<&'static str> {
     }
 }
 
-fn service_line(error: &ApiError) -> String {
-    struct Line<'a>(&'a ApiError);
+fn service_line(error: &ApiError, context: Option<&str>) -> String {
+    struct Line<'a>(&'a ApiError, Option<&'a str>);
     impl fmt::Display for Line<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             let e = self.0;
@@ -127,10 +129,13 @@ fn service_line(error: &ApiError) -> String {
             if let Some(h) = hint(e.code) {
                 write!(f, "; hint: {h}")?;
             }
+            if let Some(c) = self.1 {
+                write!(f, "; {c}")?;
+            }
             Ok(())
         }
     }
-    Line(error).to_string()
+    Line(error, context).to_string()
 }
 
 #[cfg(test)]
@@ -139,18 +144,21 @@ mod tests {
 
     #[test]
     fn service_errors_are_one_line_with_code_meaning_and_hint() {
-        let e = CliError::Service(ApiError {
-            code: ErrorCode(70016),
-            info: "key\nnot found".into(),
-            display: None,
-        });
+        let e = CliError::Service(
+            ApiError {
+                code: ErrorCode(70016),
+                info: "key\nnot found".into(),
+                display: None,
+            },
+            Some("resume with --cursor v1.1.2.3.4".into()),
+        );
         let line = e.to_string();
         assert!(!line.contains('\n'));
         assert!(line.starts_with("service error 70016: "), "{line}");
         assert!(line.contains("[ErrorInfo: key not found]"), "{line}");
         assert!(
             line.ends_with(
-                "hint: probably the wrong region for this SDKAppID: check --region / TIM_REGION"
+                "hint: probably the wrong region for this SDKAppID: check --region / TIM_REGION; resume with --cursor v1.1.2.3.4"
             ),
             "{line}"
         );

@@ -58,18 +58,29 @@ fn main() {
             e.exit()
         }
         Err(e) => {
-            // One line, like every other error: clap's first line without its `error: ` prefix.
+            // One line, like every other error: clap's message up to its usage section, with
+            // the indented lines (say, the missing arguments) joined on.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
+            let message: Vec<&str> = text
+                .lines()
+                .take_while(|l| {
+                    !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more")
+                })
+                .map(str::trim)
+                .collect();
+            let message = message.join(" ");
             eprintln!(
                 "tim: {} (see tim --help)",
-                first.strip_prefix("error: ").unwrap_or(first)
+                message.strip_prefix("error: ").unwrap_or(&message)
             );
             std::process::exit(error::EXIT_USAGE);
         }
     };
     let result = run(cli);
     if let Err(err) = result {
+        if matches!(err, CliError::BrokenPipe) {
+            std::process::exit(0);
+        }
         eprintln!("tim: {err}");
         std::process::exit(err.exit_code());
     }

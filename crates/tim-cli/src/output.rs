@@ -3,7 +3,6 @@
 
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
 use tim_proto::pager::Cursor;
 use tim_proto::recent_contact::SessionItem;
 
@@ -25,7 +24,7 @@ pub(crate) struct Printer<W: Write> {
     format: Format,
     from: String,
     /// Only `Format::Json` holds items (it prints one document at the end).
-    held: Vec<Value>,
+    held: Vec<SessionItem>,
     count: u64,
     header_done: bool,
 }
@@ -47,7 +46,7 @@ impl<W: Write> Printer<W> {
         self.count += items.len() as u64;
         match self.format {
             Format::Json => {
-                self.held.extend(items.iter().map(SessionItem::to_wire));
+                self.held.extend_from_slice(items);
             }
             Format::Jsonl => {
                 for item in items {
@@ -75,7 +74,21 @@ impl<W: Write> Printer<W> {
                     };
                     let pinned = if item.is_pinned() { "yes" } else { "" };
                     let time = item.msg_time().map_or_else(|| "-".to_owned(), utc);
-                    let peer = item.peer_id().unwrap_or("-");
+                    // Ids come from the service: control characters are shown escaped, never sent
+                    // to the terminal.
+                    let peer: String = item
+                        .peer_id()
+                        .unwrap_or("-")
+                        .chars()
+                        .flat_map(|c| {
+                            let escaped: Vec<char> = if c.is_control() {
+                                c.escape_default().collect()
+                            } else {
+                                vec![c]
+                            };
+                            escaped
+                        })
+                        .collect();
                     writeln!(self.out, "{kind:<6} {pinned:<6} {time:<20} {peer}")?;
                 }
             }
@@ -88,12 +101,24 @@ impl<W: Write> Printer<W> {
     pub(crate) fn finish(mut self, next: Option<Cursor>) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                let doc = json!({
-                    "From_Account": self.from,
-                    "SessionItem": self.held,
-                    "CompleteFlag": u8::from(next.is_none()),
-                    "Cursor": next.map(|c| c.to_string()),
-                });
+                // A struct, not a `Value`: fields keep their order, items their wire order.
+                #[derive(serde::Serialize)]
+                struct Document<'a> {
+                    #[serde(rename = "From_Account")]
+                    from_account: &'a str,
+                    #[serde(rename = "SessionItem")]
+                    session_item: &'a [SessionItem],
+                    #[serde(rename = "CompleteFlag")]
+                    complete_flag: u8,
+                    #[serde(rename = "Cursor")]
+                    cursor: Option<String>,
+                }
+                let doc = Document {
+                    from_account: &self.from,
+                    session_item: &self.held,
+                    complete_flag: u8::from(next.is_none()),
+                    cursor: next.map(|c| c.to_string()),
+                };
                 serde_json::to_writer_pretty(&mut self.out, &doc)?;
                 writeln!(self.out)?;
             }
@@ -148,6 +173,7 @@ pub(crate) fn utc(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     fn items() -> Vec<SessionItem> {
         serde_json::from_str(
@@ -181,6 +207,38 @@ mod tests {
         assert_eq!(
             lines[4],
             "3 conversations; more remain: resume with --cursor v1.1.2.3.4"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_ids_are_escaped_in_the_table() {
+        let items: Vec<SessionItem> = serde_json::from_str(
+            r#"[{"Type":1,"To_Account":"evil\u001b[2Jx","MsgTime":0,"TopFlag":0}]"#,
+        )
+        .expect("valid");
+        let mut out = Vec::new();
+        let mut p = Printer::new(&mut out, Format::Table, "alice");
+        p.page(&items).expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        assert!(!text.contains('\u{1b}'));
+        assert!(text.contains("evil\\u{1b}[2Jx"), "{text}");
+    }
+
+    #[test]
+    fn json_keeps_the_wire_field_order() {
+        let mut out = Vec::new();
+        let mut p = Printer::new(&mut out, Format::Json, "alice");
+        p.page(&items()).expect("write");
+        p.finish(None).expect("write");
+        let text = String::from_utf8(out).expect("utf8");
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{needle} in {text}"))
+        };
+        assert!(at("From_Account") < at("SessionItem") && at("SessionItem") < at("CompleteFlag"));
+        assert!(
+            at("\"Type\": 1") < at("\"To_Account\"")
+                && at("\"To_Account\"") < at("\"MsgTime\": 1630997627")
         );
     }
 

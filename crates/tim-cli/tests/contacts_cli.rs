@@ -281,6 +281,19 @@ fn export_of_1000_accounts_interrupted_and_resumed_loses_and_repeats_nothing() {
         );
     }
     assert_eq!(seen.len(), 1001);
+
+    // A third run finds every account final (50001 will not pass on a retry): exit 0, no change.
+    let before = std::fs::read_to_string(&out).expect("output");
+    let mut cmd = against(&e);
+    export(&mut cmd);
+    let third = cmd.output().expect("export runs a third time");
+    assert_eq!(third.status.code(), Some(0), "{}", stderr(&third));
+    assert!(
+        stderr(&third).contains("exported 0 accounts"),
+        "{}",
+        stderr(&third)
+    );
+    assert_eq!(std::fs::read_to_string(&out).expect("output"), before);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -294,7 +307,8 @@ fn every_error_path_prints_one_line_and_its_exit_code() {
         assert!(err.contains(needle), "{needle:?} not in {err}");
         assert!(!err.contains(KEY), "the key never appears");
     };
-    // Usage: exit 2.
+    // Usage: exit 2, naming what is missing.
+    check(run(tim(), &["contacts", "list"]), 2, "--from <ID>");
     check(
         run(
             tim(),
@@ -402,4 +416,95 @@ fn completions_and_help_examples() {
             "{sub:?} --help has an example"
         );
     }
+}
+
+#[test]
+fn a_failure_mid_walk_still_prints_what_was_fetched_and_the_cursor_resumes_after_it() {
+    // Seeded faults: try seeds until the first pages pass and a later one fails.
+    let reference = emulator(&[]);
+    let all = peers(&jsonl(&run(
+        against(&reference),
+        &[
+            "contacts", "list", "--from", "alice", "--all", "--format", "jsonl",
+        ],
+    )));
+    let (doc, err) = (0..20)
+        .find_map(|seed| {
+            let seed = seed.to_string();
+            let e = emulator(&["--fault", "code=60010,rate=0.4", "--seed", &seed]);
+            let out = run(
+                against(&e),
+                &[
+                    "contacts", "list", "--from", "alice", "--all", "--format", "json",
+                ],
+            );
+            let doc: Value = serde_json::from_str(&stdout(&out)).ok()?;
+            let partial = out.status.code() == Some(3)
+                && doc["SessionItem"].as_array().is_some_and(|a| !a.is_empty());
+            partial.then(|| (doc, stderr(&out)))
+        })
+        .expect("some seed fails after the first page");
+    let cursor = doc["Cursor"]
+        .as_str()
+        .expect("the resume cursor is printed")
+        .to_owned();
+    assert_eq!(doc["CompleteFlag"], 0);
+    assert!(
+        err.contains(&format!("resume with --cursor {cursor}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("[ErrorInfo: ") && !err.contains(" (resume with"),
+        "the hint is not inside ErrorInfo: {err}"
+    );
+    let mut seen = peers(doc["SessionItem"].as_array().expect("items"));
+    let rest = run(
+        against(&reference),
+        &[
+            "contacts", "list", "--from", "alice", "--cursor", &cursor, "--all", "--format",
+            "jsonl",
+        ],
+    );
+    seen.extend(peers(&jsonl(&rest)));
+    assert_eq!(seen, all, "nothing lost, nothing repeated");
+}
+
+#[test]
+fn export_refuses_to_overwrite_a_file_that_is_not_an_export() {
+    let dir = temp_dir("refuse");
+    let users = dir.join("users.txt");
+    std::fs::write(&users, "user0001\nuser0002\n").expect("write");
+    let out = run(
+        tim(),
+        &[
+            "contacts",
+            "export",
+            "--users",
+            users.to_str().expect("utf-8"),
+            "--out",
+            users.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let other = dir.join("notes.txt");
+    std::fs::write(&other, "my notes\n").expect("write");
+    let out = run(
+        tim(),
+        &[
+            "contacts",
+            "export",
+            "--users",
+            users.to_str().expect("utf-8"),
+            "--out",
+            other.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not a line of a tim export"));
+    assert_eq!(
+        std::fs::read_to_string(&users).expect("read"),
+        "user0001\nuser0002\n"
+    );
+    assert_eq!(std::fs::read_to_string(&other).expect("read"), "my notes\n");
+    let _ = std::fs::remove_dir_all(dir);
 }

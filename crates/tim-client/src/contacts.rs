@@ -69,7 +69,8 @@ impl Contacts {
     /// Deletes one conversation from `account`'s list (`recentcontact/delete`).
     ///
     /// Deleting is idempotent (a conversation already gone is not an error), so the client
-    /// retries it like a read. The future borrows nothing.
+    /// retries it like a read. To also clear the roaming messages (`ClearRamble`), send a
+    /// [`DeleteRequest`] with `clear_ramble: Some(true)` through [`Client::call`]. The future borrows nothing.
     ///
     /// # Errors
     ///

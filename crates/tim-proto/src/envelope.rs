@@ -313,7 +313,8 @@ pub fn decode_parts<R: ApiResponse>(
 }
 
 /// The first [`EXCERPT_LEN`] bytes of a body, lossily decoded; a multi-byte character cut by the
-/// limit is left out rather than turned into U+FFFD, and `…` marks a cut.
+/// limit is left out rather than turned into U+FFFD, and `…` marks a cut. Any `usersig=` value
+/// in it (a proxy's error page may echo the request URL) is replaced by `[redacted]`.
 pub fn excerpt(body: &[u8]) -> String {
     let mut cut = &body[..body.len().min(EXCERPT_LEN)];
     // `error_len() == None`: the bytes end inside a character that the limit cut.
@@ -323,7 +324,7 @@ pub fn excerpt(body: &[u8]) -> String {
     {
         cut = &cut[..e.valid_up_to()];
     }
-    let mut text = String::from_utf8_lossy(cut).into_owned();
+    let mut text = crate::endpoint::redact_url(&String::from_utf8_lossy(cut));
     if body.len() > EXCERPT_LEN {
         text.push('…');
     }
@@ -401,5 +402,10 @@ mod tests {
         // Invalid bytes inside the excerpt are still shown lossily, and short bodies are whole.
         assert_eq!(excerpt(b"a\xffb"), "a\u{FFFD}b");
         assert_eq!(excerpt(b"short"), "short");
+        // A gateway page echoing the URL does not carry the UserSig into errors.
+        assert_eq!(
+            excerpt(b"<p>GET /v4/a/b?sdkappid=1&usersig=eJyS3cr3t&random=1</p>"),
+            "<p>GET /v4/a/b?sdkappid=1&usersig=[redacted]&random=1</p>"
+        );
     }
 }
