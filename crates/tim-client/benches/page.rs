@@ -1,7 +1,8 @@
 //! Client CPU per page: one `get_list` page of 100 conversations through the whole client
 //! (UserSig cache, rate limiter off, encode with a fresh `random`, a transport that answers at
 //! once with prebuilt bytes, decode, pager) compared with `serde_json` alone deserializing the
-//! same bytes into the same `GetListResponse`. Goal: at most 1.3×.
+//! same bytes into a plain `#[derive(Deserialize)]` mirror of the wire (`serde_json_plain`, the
+//! baseline of the goal: at most 1.3×), and into tim-proto's `GetListResponse` (for contrast).
 
 use std::hint::black_box;
 
@@ -31,9 +32,57 @@ fn page_bytes() -> Bytes {
     Bytes::from(serde_json::to_vec(&body).expect("serializes"))
 }
 
+/// The baseline: what a caller with no SDK would write, plain serde derives with `Option`s.
+#[allow(dead_code)] // fields are read only through black_box
+#[derive(serde::Deserialize)]
+struct PlainItem {
+    #[serde(rename = "Type")]
+    kind: i64,
+    #[serde(rename = "To_Account")]
+    to_account: Option<String>,
+    #[serde(rename = "GroupId")]
+    group_id: Option<String>,
+    #[serde(rename = "MsgTime")]
+    msg_time: u64,
+    #[serde(rename = "TopFlag")]
+    top_flag: u32,
+}
+
+#[allow(dead_code)]
+#[derive(serde::Deserialize)]
+struct PlainPage {
+    #[serde(rename = "SessionItem")]
+    items: Vec<PlainItem>,
+    #[serde(rename = "CompleteFlag")]
+    complete_flag: u32,
+    #[serde(rename = "TimeStamp")]
+    time_stamp: Option<u64>,
+    #[serde(rename = "StartIndex")]
+    start_index: Option<u64>,
+    #[serde(rename = "TopTimeStamp")]
+    top_time_stamp: Option<u64>,
+    #[serde(rename = "TopStartIndex")]
+    top_start_index: Option<u64>,
+    #[serde(rename = "ActionStatus")]
+    action_status: String,
+    #[serde(rename = "ErrorCode")]
+    error_code: i64,
+    #[serde(rename = "ErrorInfo")]
+    error_info: Option<String>,
+    #[serde(rename = "ErrorDisplay")]
+    error_display: Option<String>,
+}
+
 fn bench(c: &mut Criterion) {
     let bytes = page_bytes();
     let mut group = c.benchmark_group("get_list_page_100");
+
+    group.bench_function("serde_json_plain", |b| {
+        b.iter(|| {
+            let page: PlainPage = serde_json::from_slice(black_box(&bytes)).expect("parses");
+            black_box(page)
+        })
+    });
 
     group.bench_function("serde_json_alone", |b| {
         b.iter(|| {

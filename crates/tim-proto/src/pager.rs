@@ -187,7 +187,7 @@ impl serde::Serialize for Cursor {
 
 impl<'de> serde::Deserialize<'de> for Cursor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let s = crate::envelope::Text::deserialize(d)?.0;
         s.parse().map_err(serde::de::Error::custom)
     }
 }

@@ -160,8 +160,35 @@ impl GetListResponse {
     }
 }
 
+/// `SessionItem`: `null` reads as empty. JSON gives no length up front, so the vector starts at a
+/// typical page's size instead of doubling its way there (each doubling copies every item).
 fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SessionItem>, D::Error> {
-    Ok(Option::<Vec<SessionItem>>::deserialize(d)?.unwrap_or_default())
+    struct Items;
+    impl<'de> Visitor<'de> for Items {
+        type Value = Vec<SessionItem>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of SessionItem or null")
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(Items)
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            /// A typical page (the emulator's default and the size most lists are read at).
+            const TYPICAL_PAGE: usize = 100;
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(TYPICAL_PAGE).min(1024));
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+    d.deserialize_option(Items)
 }
 
 /// `Type` 1: a one-to-one (C2C) conversation.
@@ -399,114 +426,218 @@ impl<'de> Visitor<'de> for SessionItemVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionItem, A::Error> {
-        // Every field is read as a `Value` (no field's JSON type can fail the page) and typed
-        // afterwards; an item that does not fit the model is rebuilt whole as `Unknown`.
-        // Unknown fields go to `extra`.
-        let mut known: [Option<Value>; 8] = Default::default();
+        // Known fields are read as the type the model expects, or kept as raw JSON when they are
+        // anything else (no field's JSON type can fail the page); unknown fields go to `extra`.
+        // An item that does not fit the model is rebuilt whole as `Unknown`.
+        let mut f = Fields::default();
         let mut extra = Map::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let value: Value = map.next_value()?;
-            match KNOWN_FIELDS.iter().position(|k| *k == key) {
-                Some(i) => known[i] = Some(value),
-                None => {
+        while let Some(crate::envelope::Text(key)) = map.next_key()? {
+            match &*key {
+                "Type" => f.kind = Some(map.next_value()?),
+                "To_Account" => f.to_account = Some(map.next_value()?),
+                "GroupId" => f.group_id = Some(map.next_value()?),
+                "MsgTime" => f.msg_time = Some(map.next_value()?),
+                "TopFlag" => f.top_flag = Some(map.next_value()?),
+                "StandardMark" => f.standard_mark = Some(map.next_value()?),
+                "CustomMark" => f.custom_mark = Some(map.next_value()?),
+                "ContactGroupId" => f.contact_group_id = Some(map.next_value()?),
+                _ => {
+                    let value: Value = map.next_value()?;
                     extra.insert(key.into_owned(), value);
                 }
             }
         }
-        Ok(typed(known, extra))
+        Ok(f.into_item(extra))
     }
 }
 
-/// The fields `SessionItem` models, in the order of the `known` array of [`typed`].
-const KNOWN_FIELDS: [&str; 8] = [
-    "Type",
-    "To_Account",
-    "GroupId",
-    "MsgTime",
-    "TopFlag",
-    "StandardMark",
-    "CustomMark",
-    "ContactGroupId",
-];
+/// A known field: the type the model expects, or the raw JSON of anything else.
+enum Slot<T> {
+    Typed(T),
+    Raw(Box<Value>),
+}
 
-fn typed(known: [Option<Value>; 8], extra: Map<String, Value>) -> SessionItem {
-    let [
-        kind,
-        to_account,
-        group_id,
-        msg_time,
-        top_flag,
-        standard_mark,
-        custom_mark,
-        groups,
-    ] = &known;
-    let kind_number = kind.as_ref().and_then(Value::as_i64);
-    // Absent fields read as 0 or `None`; present ones must have the documented type.
-    let number = |v: &Option<Value>| v.as_ref().map_or(Some(0), Value::as_u64);
-    let text = |v: &Option<Value>| -> Option<Option<String>> {
-        match v {
-            None => Some(None),
-            Some(Value::String(s)) => Some(Some(s.clone())),
-            Some(_) => None,
+impl<T: Into<Value>> Slot<T> {
+    fn into_value(self) -> Value {
+        match self {
+            Slot::Typed(t) => t.into(),
+            Slot::Raw(v) => *v,
         }
-    };
-    let group_ids = match groups {
-        None => Some(None),
-        Some(Value::Array(ids)) => ids
-            .iter()
-            .map(Value::as_u64)
-            .collect::<Option<Vec<u64>>>()
-            .map(Some),
-        Some(_) => None,
-    };
-    let meta = (|| {
-        Some(SessionMeta {
-            msg_time: number(msg_time)?,
-            top_flag: u32::try_from(number(top_flag)?).ok()?,
-            standard_mark: text(standard_mark)?,
-            custom_mark: text(custom_mark)?,
-            contact_group_id: group_ids?,
-            extra: Map::new(),
-        })
-    })();
-    let id = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
-    match (kind_number, meta) {
-        (Some(TYPE_C2C), Some(mut meta))
-            if id(to_account).is_some() && matches!(group_id, None | Some(Value::String(_))) =>
-        {
-            meta.extra = extra;
-            if let Some(g) = group_id {
-                meta.extra.insert("GroupId".into(), g.clone());
+    }
+}
+
+/// The JSON types a [`Slot`] can hold typed.
+trait Expected: Sized {
+    fn from_str(_: &str) -> Option<Self> {
+        None
+    }
+    fn from_u64(_: u64) -> Option<Self> {
+        None
+    }
+}
+
+impl Expected for String {
+    fn from_str(s: &str) -> Option<Self> {
+        Some(s.to_owned())
+    }
+}
+
+impl Expected for u64 {
+    fn from_u64(u: u64) -> Option<Self> {
+        Some(u)
+    }
+}
+
+impl<'de, T: Expected> Deserialize<'de> for Slot<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        fn raw<T>(v: Value) -> Slot<T> {
+            Slot::Raw(Box::new(v))
+        }
+        impl<'de, T: Expected> Visitor<'de> for V<T> {
+            type Value = Slot<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
             }
-            SessionItem::C2c(C2cSession {
-                to_account: id(to_account).unwrap_or_default(),
-                meta,
-            })
-        }
-        (Some(TYPE_GROUP), Some(mut meta))
-            if id(group_id).is_some() && matches!(to_account, None | Some(Value::String(_))) =>
-        {
-            meta.extra = extra;
-            if let Some(a) = to_account {
-                meta.extra.insert("To_Account".into(), a.clone());
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Slot<T>, E> {
+                Ok(raw(v.into()))
             }
-            SessionItem::Group(GroupSession {
-                group_id: id(group_id).unwrap_or_default(),
-                meta,
-            })
-        }
-        _ => {
-            let mut raw = Map::new();
-            for (name, value) in KNOWN_FIELDS.iter().zip(known) {
-                if let Some(value) = value {
-                    raw.insert((*name).to_owned(), value);
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Slot<T>, E> {
+                match u64::try_from(v) {
+                    Ok(u) => self.visit_u64(u),
+                    Err(_) => Ok(raw(v.into())),
                 }
             }
-            raw.extend(extra);
-            SessionItem::Unknown(UnknownSession {
-                session_type: kind_number,
-                raw: Value::Object(raw),
-            })
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Slot<T>, E> {
+                Ok(T::from_u64(v).map_or_else(|| raw(v.into()), Slot::Typed))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Slot<T>, E> {
+                Ok(raw(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Slot<T>, E> {
+                Ok(T::from_str(v).map_or_else(|| raw(v.into()), Slot::Typed))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Slot<T>, E> {
+                Ok(raw(Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Slot<T>, E> {
+                Ok(raw(Value::Null))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Slot<T>, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(raw)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Slot<T>, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(raw)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The known fields of one item as read.
+#[derive(Default)]
+struct Fields {
+    kind: Option<Slot<u64>>,
+    to_account: Option<Slot<String>>,
+    group_id: Option<Slot<String>>,
+    msg_time: Option<Slot<u64>>,
+    top_flag: Option<Slot<u64>>,
+    standard_mark: Option<Slot<String>>,
+    custom_mark: Option<Slot<String>>,
+    contact_group_id: Option<Value>,
+}
+
+impl Fields {
+    fn into_item(self, mut extra: Map<String, Value>) -> SessionItem {
+        use Slot::Typed;
+        let typed_or_absent = |s: &Option<Slot<String>>| matches!(s, None | Some(Typed(_)));
+        let fits = matches!(self.msg_time, None | Some(Typed(_)))
+            && match self.top_flag {
+                None => true,
+                Some(Typed(f)) => u32::try_from(f).is_ok(),
+                Some(Slot::Raw(_)) => false,
+            }
+            && typed_or_absent(&self.standard_mark)
+            && typed_or_absent(&self.custom_mark)
+            && match &self.contact_group_id {
+                None => true,
+                Some(Value::Array(ids)) => ids.iter().all(Value::is_u64),
+                Some(_) => false,
+            };
+        let shape = match (&self.kind, &self.to_account, &self.group_id) {
+            (Some(Typed(1)), Some(Typed(_)), g) if typed_or_absent(g) => Some(TYPE_C2C),
+            (Some(Typed(2)), a, Some(Typed(_))) if typed_or_absent(a) => Some(TYPE_GROUP),
+            _ => None,
+        };
+        let text = |s: Option<Slot<String>>| match s {
+            Some(Typed(t)) => Some(t),
+            _ => None,
+        };
+        let number = |s: Option<Slot<u64>>| match s {
+            Some(Typed(n)) => n,
+            _ => 0,
+        };
+        match shape {
+            Some(kind) if fits => {
+                let meta = |extra| SessionMeta {
+                    msg_time: number(self.msg_time),
+                    top_flag: u32::try_from(number(self.top_flag)).unwrap_or(0),
+                    standard_mark: text(self.standard_mark),
+                    custom_mark: text(self.custom_mark),
+                    contact_group_id: match self.contact_group_id {
+                        Some(Value::Array(ids)) => {
+                            Some(ids.iter().filter_map(Value::as_u64).collect())
+                        }
+                        _ => None,
+                    },
+                    extra,
+                };
+                if kind == TYPE_C2C {
+                    if let Some(g) = text(self.group_id) {
+                        extra.insert("GroupId".into(), g.into());
+                    }
+                    let to_account = text(self.to_account).unwrap_or_default();
+                    SessionItem::C2c(C2cSession {
+                        to_account,
+                        meta: meta(extra),
+                    })
+                } else {
+                    if let Some(a) = text(self.to_account) {
+                        extra.insert("To_Account".into(), a.into());
+                    }
+                    let group_id = text(self.group_id).unwrap_or_default();
+                    SessionItem::Group(GroupSession {
+                        group_id,
+                        meta: meta(extra),
+                    })
+                }
+            }
+            _ => {
+                let session_type = match &self.kind {
+                    Some(Typed(k)) => i64::try_from(*k).ok(),
+                    Some(Slot::Raw(v)) => v.as_i64(),
+                    None => None,
+                };
+                let mut raw = Map::new();
+                let mut put = |name: &str, value: Option<Value>| {
+                    if let Some(value) = value {
+                        raw.insert(name.to_owned(), value);
+                    }
+                };
+                put("Type", self.kind.map(Slot::into_value));
+                put("To_Account", self.to_account.map(Slot::into_value));
+                put("GroupId", self.group_id.map(Slot::into_value));
+                put("MsgTime", self.msg_time.map(Slot::into_value));
+                put("TopFlag", self.top_flag.map(Slot::into_value));
+                put("StandardMark", self.standard_mark.map(Slot::into_value));
+                put("CustomMark", self.custom_mark.map(Slot::into_value));
+                put("ContactGroupId", self.contact_group_id);
+                raw.extend(extra);
+                SessionItem::Unknown(UnknownSession {
+                    session_type,
+                    raw: Value::Object(raw),
+                })
+            }
         }
     }
 }
