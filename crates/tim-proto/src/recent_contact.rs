@@ -305,40 +305,12 @@ impl SessionItem {
         }
     }
 
-    /// The item in its wire form, unknown fields included.
+    /// The item in its wire form, unknown fields included, as a `Value` (whose objects order
+    /// their keys; serialize the item itself to keep the wire order).
     pub fn to_wire(&self) -> Value {
-        let meta = match self {
-            SessionItem::Unknown(u) => return u.raw.clone(),
-            SessionItem::C2c(s) => &s.meta,
-            SessionItem::Group(s) => &s.meta,
-        };
-        let mut map = Map::new();
-        match self {
-            SessionItem::C2c(s) => {
-                map.insert("Type".into(), TYPE_C2C.into());
-                map.insert("To_Account".into(), s.to_account.clone().into());
-            }
-            SessionItem::Group(s) => {
-                map.insert("Type".into(), TYPE_GROUP.into());
-                map.insert("GroupId".into(), s.group_id.clone().into());
-            }
-            SessionItem::Unknown(_) => {}
-        }
-        map.insert("MsgTime".into(), meta.msg_time.into());
-        map.insert("TopFlag".into(), meta.top_flag.into());
-        if let Some(mark) = &meta.standard_mark {
-            map.insert("StandardMark".into(), mark.clone().into());
-        }
-        if let Some(mark) = &meta.custom_mark {
-            map.insert("CustomMark".into(), mark.clone().into());
-        }
-        if let Some(groups) = &meta.contact_group_id {
-            map.insert("ContactGroupId".into(), groups.clone().into());
-        }
-        for (k, v) in &meta.extra {
-            map.insert(k.clone(), v.clone());
-        }
-        Value::Object(map)
+        // One writer of the wire form: the `Serialize` impl. Into a `Value` it cannot fail (every
+        // key is a string).
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
