@@ -8,7 +8,7 @@
 //! | [`Adapter::Hyper`] | `tim-transport-hyper` → loopback [`Server`] | tokio (current thread) |
 //! | [`Adapter::Surf`] | `tim-transport-surf` → loopback [`Server`] | async-std |
 //! | [`Adapter::Isahc`] | `tim-transport-isahc` → loopback [`Server`] | `futures_lite::future::block_on` |
-//! | [`Adapter::InProcess`] | `tim_emulator::InProcess` (no sockets) | `futures_lite::future::block_on` |
+//! | [`Adapter::InProcess`] | `tim_emulator::InProcess` (no sockets) | `smol::block_on` |
 //!
 //! The loopback servers run on a separate, process-wide tokio runtime, so the client's own
 //! runtime is the only one it sees. Every check in [`suite`] is an `async fn(Adapter)`;
@@ -40,7 +40,7 @@ pub enum Adapter {
     Surf,
     /// isahc, under a plain `block_on`.
     Isahc,
-    /// The emulator in process, under a plain `block_on`.
+    /// The emulator in process, under smol.
     InProcess,
 }
 
@@ -58,7 +58,8 @@ impl Adapter {
                 .expect("a tokio runtime")
                 .block_on(check(self)),
             Adapter::Surf => async_std::task::block_on(check(self)),
-            Adapter::Isahc | Adapter::InProcess => futures_lite::future::block_on(check(self)),
+            Adapter::Isahc => futures_lite::future::block_on(check(self)),
+            Adapter::InProcess => smol::block_on(check(self)),
         }
     }
 

@@ -35,4 +35,4 @@ macro_rules! client_conformance {
 client_conformance!(hyper_tokio => Hyper);
 client_conformance!(surf_async_std => Surf);
 client_conformance!(isahc_block_on => Isahc);
-client_conformance!(in_process_block_on => InProcess);
+client_conformance!(in_process_smol => InProcess);
