@@ -313,14 +313,16 @@ fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(len);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} accounts  {rate}  ETA {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-    // Whole accounts per second: the default `{per_sec}` shows four decimals.
-    .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-        let _ = write!(w, "{:.0} accounts/s", state.per_sec());
-    });
+    let style =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} accounts  {rate}  ETA {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            // Whole accounts per second: the default `{per_sec}` shows four decimals.
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} accounts/s", state.per_sec());
+                },
+            );
     bar.set_style(style);
     Some(bar)
 }
