@@ -474,31 +474,19 @@ fn export_refuses_to_overwrite_a_file_that_is_not_an_export() {
     let dir = temp_dir("refuse");
     let users = dir.join("users.txt");
     std::fs::write(&users, "user0001\nuser0002\n").expect("write");
-    let out = run(
-        tim(),
-        &[
-            "contacts",
-            "export",
-            "--users",
-            users.to_str().expect("utf-8"),
-            "--out",
-            users.to_str().expect("utf-8"),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let other = dir.join("notes.txt");
     std::fs::write(&other, "my notes\n").expect("write");
-    let out = run(
-        tim(),
-        &[
-            "contacts",
-            "export",
-            "--users",
-            users.to_str().expect("utf-8"),
-            "--out",
-            other.to_str().expect("utf-8"),
-        ],
-    );
+    let export_to = |out: &std::path::Path| {
+        let (users, out) = (users.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+        run(
+            tim(),
+            &["contacts", "export", "--users", users, "--out", out],
+        )
+    };
+    // The users file itself, and a file that is not an export: both refused, both untouched.
+    let out = export_to(&users);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = export_to(&other);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("is not a line of a tim export"));
     assert_eq!(
