@@ -9,12 +9,26 @@
 //!
 //! Each adapter runs under its own runtime: hyper and the floor on a tokio current-thread
 //! runtime, isahc under `futures_lite::future::block_on`, surf under
-//! `async_std::task::block_on`. The emulator server runs on its own thread (tokio, one worker).
-//! Rounds rotate the order of the variants; the ratio of a variant is the median over rounds of
-//! its time divided by the floor's time in the same round.
+//! `async_std::task::block_on`. Rounds rotate the order of the variants; the ratio of a variant
+//! is the median over rounds of its time divided by the floor's time in the same round.
 //!
-//! `cargo bench -p conformance`; `TIM_BENCH_ROUNDS` (default 7) sets the rounds.
+//! Two server placements, each measured with its own floor (ratios compare rows of one
+//! placement only):
+//!
+//! - `thread`: the emulator server runs in the bench process, on its own thread (tokio, one
+//!   worker);
+//! - `process`: the emulator server runs in another OS process (this binary re-executed with
+//!   `TIM_BENCH_SERVE_CHILD=1`, same emulator, same server options, same one-worker runtime),
+//!   the way a CI pipeline runs `tim emulator serve` next to its tests.
+//!
+//! `cargo bench -p conformance` runs both, one after the other, and prints a table for each.
+//! `TIM_BENCH_SERVER=thread` or `TIM_BENCH_SERVER=process` runs only that placement;
+//! `TIM_BENCH_ROUNDS` (default 7) sets the rounds. `cargo test -p conformance --benches` runs
+//! one round of the `thread` placement and only one untimed walk against the server process
+//! (or one round of what `TIM_BENCH_SERVER` names).
 
+use std::io::{BufRead, Write};
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -25,6 +39,8 @@ use http_body_util::{BodyExt, Full};
 use tim_transport::{Transport, TransportError, async_trait};
 
 const CONVERSATIONS: usize = 100_000;
+/// Set in the environment of the re-executed bench binary that only serves the emulator.
+const SERVE_CHILD: &str = "TIM_BENCH_SERVE_CHILD";
 
 /// Records every request it forwards.
 #[derive(Debug)]
@@ -244,7 +260,117 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// Where the emulator server runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placement {
+    /// On its own thread in the bench process.
+    Thread,
+    /// In another OS process.
+    Process,
+}
+
+impl Placement {
+    fn describe(self) -> &'static str {
+        match self {
+            Placement::Thread => "server on a thread of the bench process",
+            Placement::Process => "server in a separate process",
+        }
+    }
+}
+
+/// The emulator server of one placement; dropping it stops the thread or the process.
+enum ServerHandle {
+    Thread(BackgroundServer),
+    Process { api: Api, _child: ChildGuard },
+}
+
+impl ServerHandle {
+    fn start(placement: Placement) -> ServerHandle {
+        match placement {
+            Placement::Thread => ServerHandle::Thread(BackgroundServer::start(harness::emulator(
+                WALKER,
+                CONVERSATIONS,
+            ))),
+            Placement::Process => {
+                let (child, base_url) = spawn_server_process();
+                // Signing needs only the emulator's key (the same in both processes).
+                let api = Api::new(&base_url, &harness::emulator(WALKER, 0));
+                ServerHandle::Process { api, _child: child }
+            }
+        }
+    }
+
+    fn api(&self) -> &Api {
+        match self {
+            ServerHandle::Thread(server) => server.api(),
+            ServerHandle::Process { api, .. } => api,
+        }
+    }
+}
+
+/// Kills and reaps the server process on drop, also when the bench panics. (If the bench dies
+/// without unwinding, the child's stdin closes and it exits by itself.)
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Re-executes this bench binary as the emulator server; returns it and its base URL.
+fn spawn_server_process() -> (ChildGuard, String) {
+    let exe = std::env::current_exe().expect("the bench binary's path");
+    let child = Command::new(exe)
+        .env(SERVE_CHILD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the server process starts");
+    let mut guard = ChildGuard(child);
+    let stdout = guard.0.stdout.take().expect("a piped stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the server process prints its address");
+    let base_url = line.trim().to_owned();
+    assert!(
+        base_url.starts_with("http://"),
+        "the server process printed {line:?}, not its base url"
+    );
+    (guard, base_url)
+}
+
+/// The child's whole life: serve the emulator on 127.0.0.1:0 until stdin closes.
+fn serve_child() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    runtime.block_on(async {
+        let (server, api) = harness::start(harness::emulator(WALKER, CONVERSATIONS), false).await;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", api.base_url()).expect("stdout is open");
+        stdout.flush().expect("stdout is open");
+        drop(stdout);
+        let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            let _ = closed_tx.send(());
+        });
+        let _ = closed_rx.await;
+        server.shutdown().await;
+    });
+}
+
 fn main() {
+    if std::env::var_os(SERVE_CHILD).is_some() {
+        serve_child();
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: then run one quick
     // round so the bench is at least exercised.
     let benching = std::env::args().any(|a| a == "--bench");
@@ -256,9 +382,53 @@ fn main() {
     } else {
         1
     };
+    let placements: &[Placement] = match std::env::var("TIM_BENCH_SERVER").as_deref() {
+        Ok("thread") => &[Placement::Thread],
+        Ok("process") => &[Placement::Process],
+        Ok("both") => &[Placement::Thread, Placement::Process],
+        Err(std::env::VarError::NotPresent) if benching => &[Placement::Thread, Placement::Process],
+        Err(std::env::VarError::NotPresent) => {
+            // A test run: a round of the process placement would double its time; start the
+            // server process, walk it once and stop it instead.
+            measure(Placement::Thread, rounds);
+            smoke_process();
+            return;
+        }
+        Ok(other) => panic!("TIM_BENCH_SERVER={other:?}: expected thread, process or both"),
+        Err(e) => panic!("TIM_BENCH_SERVER: {e}"),
+    };
+    for &placement in placements {
+        measure(placement, rounds);
+    }
+}
 
+/// Starts the server process, walks the whole list once through hyper and stops it.
+fn smoke_process() {
+    let start = Instant::now();
+    let server = ServerHandle::start(Placement::Process);
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let hyper = tokio.block_on(async { adapters::hyper(&Options::default()) });
+    let (items, requests) = tokio
+        .block_on(harness::walk(&*hyper, server.api(), WALKER))
+        .expect("the walk of the server process completes");
+    assert_eq!(items.len(), CONVERSATIONS);
+    drop(hyper);
+    drop(server);
+    eprintln!(
+        "{}: one walk of {requests} pages through tim-transport-hyper in {:.1} s, not timed \
+         (`TIM_BENCH_SERVER=process` runs its round)",
+        Placement::Process.describe(),
+        start.elapsed().as_secs_f64(),
+    );
+}
+
+/// Runs every variant against a server placed as `placement` and prints the table.
+fn measure(placement: Placement, rounds: usize) {
     let setup = Instant::now();
-    let server = BackgroundServer::start(harness::emulator(WALKER, CONVERSATIONS));
+    let server = ServerHandle::start(placement);
     let api = server.api();
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -279,8 +449,7 @@ fn main() {
         .expect("the recording walk completes");
     assert_eq!(items.len(), CONVERSATIONS);
     let recorded = recorder.requests.into_inner().expect("not poisoned");
-    let addr = server
-        .api()
+    let addr = api
         .base_url()
         .trim_start_matches("http://")
         .parse()
@@ -325,7 +494,8 @@ fn main() {
         bench.run(v, api);
     }
     eprintln!(
-        "setup and warm-up {:.1} s; {} requests per run, {} bytes of pages, {} rounds against {}",
+        "{}: setup and warm-up {:.1} s; {} requests per run, {} bytes of pages, {} rounds against {}",
+        placement.describe(),
         setup.elapsed().as_secs_f64(),
         bench.recorded.len(),
         bench.expected_bytes,
@@ -348,6 +518,8 @@ fn main() {
     }
 
     let requests = bench.recorded.len() as f64;
+    println!();
+    println!("{} ({rounds} rounds)", placement.describe());
     println!();
     println!("| variant | median run | µs/request | min run | ratio to floor (median of rounds) |");
     println!("|---|---|---|---|---|");
