@@ -316,7 +316,7 @@ pub fn decode_parts<R: ApiResponse>(
         });
     }
     // One pass over the body in the common case: the typed response carries the envelope fields.
-    match serde_json::from_slice::<R>(body) {
+    match crate::optimistic::read(|| serde_json::from_slice::<R>(body)) {
         Ok(typed) => match typed.error() {
             Some(error) => Err(DecodeError::Api(error)),
             None => Ok(typed),

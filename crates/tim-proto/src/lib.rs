@@ -44,6 +44,7 @@
 mod endpoint;
 mod envelope;
 mod error_code;
+mod optimistic;
 pub mod pager;
 pub mod recent_contact;
 

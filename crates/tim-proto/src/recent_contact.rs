@@ -344,7 +344,90 @@ impl Serialize for SessionItem {
 
 impl<'de> Deserialize<'de> for SessionItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(SessionItemVisitor)
+        if crate::optimistic::strict() {
+            d.deserialize_map(StrictItemVisitor)
+        } else {
+            d.deserialize_any(SessionItemVisitor)
+        }
+    }
+}
+
+/// The optimistic reading of an item (see [`crate::optimistic`]): every known field as exactly
+/// the type the model expects, `Type` 1 or 2 with its id field; anything else refuses, and the
+/// whole body is then read again by [`SessionItemVisitor`].
+struct StrictItemVisitor;
+
+impl<'de> Visitor<'de> for StrictItemVisitor {
+    type Value = SessionItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a SessionItem of a known kind")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionItem, A::Error> {
+        use crate::optimistic::refuse;
+        let mut kind: Option<u64> = None;
+        let mut to_account: Option<String> = None;
+        let mut group_id: Option<String> = None;
+        let mut msg_time: Option<u64> = None;
+        let mut top_flag: Option<u32> = None;
+        let mut standard_mark: Option<String> = None;
+        let mut custom_mark: Option<String> = None;
+        let mut contact_group_id: Option<Vec<u64>> = None;
+        let mut extra = Map::new();
+        fn set<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
+            match slot.replace(value) {
+                None => Ok(()),
+                Some(_) => Err(refuse()),
+            }
+        }
+        while let Some(crate::envelope::Text(key)) = map.next_key()? {
+            match &*key {
+                "Type" => set(&mut kind, map.next_value()?)?,
+                "To_Account" => set(&mut to_account, map.next_value()?)?,
+                "GroupId" => set(&mut group_id, map.next_value()?)?,
+                "MsgTime" => set(&mut msg_time, map.next_value()?)?,
+                "TopFlag" => set(&mut top_flag, map.next_value()?)?,
+                "StandardMark" => set(&mut standard_mark, map.next_value()?)?,
+                "CustomMark" => set(&mut custom_mark, map.next_value()?)?,
+                "ContactGroupId" => set(&mut contact_group_id, map.next_value()?)?,
+                _ => {
+                    let value: Value = map.next_value()?;
+                    if extra.insert(key.into_owned(), value).is_some() {
+                        return Err(refuse());
+                    }
+                }
+            }
+        }
+        let meta = |extra| SessionMeta {
+            msg_time: msg_time.unwrap_or(0),
+            top_flag: top_flag.unwrap_or(0),
+            standard_mark,
+            custom_mark,
+            contact_group_id,
+            extra,
+        };
+        match (kind, to_account, group_id) {
+            (Some(1), Some(to_account), group_id) => {
+                if let Some(g) = group_id {
+                    extra.insert("GroupId".into(), g.into());
+                }
+                Ok(SessionItem::C2c(C2cSession {
+                    to_account,
+                    meta: meta(extra),
+                }))
+            }
+            (Some(2), to_account, Some(group_id)) => {
+                if let Some(a) = to_account {
+                    extra.insert("To_Account".into(), a.into());
+                }
+                Ok(SessionItem::Group(GroupSession {
+                    group_id,
+                    meta: meta(extra),
+                }))
+            }
+            _ => Err(refuse()),
+        }
     }
 }
 

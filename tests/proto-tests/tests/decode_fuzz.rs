@@ -83,3 +83,119 @@ proptest! {
         let _ = decode::<GetListResponse>(&response);
     }
 }
+
+/// One field of an item: usually the value the model expects for its key, sometimes anything.
+fn item_field() -> impl Strategy<Value = String> {
+    let key = prop_oneof![
+        Just("Type"),
+        Just("To_Account"),
+        Just("GroupId"),
+        Just("MsgTime"),
+        Just("TopFlag"),
+        Just("StandardMark"),
+        Just("CustomMark"),
+        Just("ContactGroupId"),
+        Just("Extra"),
+        Just("x"),
+    ];
+    let odd = prop_oneof![
+        Just("null".to_owned()),
+        Just("-1".to_owned()),
+        Just("1.0".to_owned()),
+        Just("4294967296".to_owned()),
+        Just("true".to_owned()),
+        Just("[1,\"a\"]".to_owned()),
+        Just("{\"k\":1}".to_owned()),
+        "\\PC{0,4}".prop_map(|s| format!("{s:?}")),
+        (0u64..4).prop_map(|n| n.to_string()),
+    ];
+    (key, any::<bool>(), odd, 0u64..3, "[a-z@#\\\\\"]{0,6}").prop_map(
+        |(key, expected, odd, n, text)| {
+            let value = if expected {
+                match key {
+                    "Type" => (n.min(1) + 1).to_string(),
+                    "MsgTime" | "TopFlag" => n.to_string(),
+                    "ContactGroupId" => format!("[{n}]"),
+                    _ => format!("{text:?}"),
+                }
+            } else {
+                odd
+            };
+            format!("{key:?}:{value}")
+        },
+    )
+}
+
+/// A well-formed item (one-to-one or group, optional fields present or not) with, half the
+/// time, a few fields from [`item_field`] replacing or joining its own.
+fn item() -> impl Strategy<Value = Vec<String>> {
+    let edits = prop_oneof![
+        2 => Just(Vec::new()),
+        1 => prop::collection::vec((item_field(), any::<bool>()), 1..3),
+    ];
+    (1u8..3, prop::collection::vec(any::<bool>(), 5), edits).prop_map(|(kind, present, edits)| {
+        let mut fields = vec![
+            format!("\"Type\":{kind}"),
+            if kind == 1 {
+                "\"To_Account\":\"u\\u00e9\""
+            } else {
+                "\"GroupId\":\"@TGS#g\""
+            }
+            .to_owned(),
+        ];
+        let optional = [
+            "\"MsgTime\":1700000000",
+            "\"TopFlag\":1",
+            "\"StandardMark\":\"01\"",
+            "\"CustomMark\":\"c\"",
+            "\"ContactGroupId\":[1,2]",
+        ];
+        fields.extend(
+            optional
+                .iter()
+                .zip(present)
+                .filter(|(_, present)| *present)
+                .map(|(field, _)| (*field).to_owned()),
+        );
+        for (edit, replace) in edits {
+            let key = edit.split(':').next().unwrap_or_default().to_owned();
+            match fields.iter().position(|f| f.starts_with(&key)) {
+                Some(i) if replace => fields[i] = edit,
+                _ => fields.push(edit),
+            }
+        }
+        fields
+    })
+}
+
+fn page_with(items: Vec<Vec<String>>) -> String {
+    let items: Vec<String> = items
+        .into_iter()
+        .map(|fields| format!("{{{}}}", fields.join(",")))
+        .collect();
+    format!(
+        r#"{{"ActionStatus":"OK","ErrorCode":0,"SessionItem":[{}],"CompleteFlag":1}}"#,
+        items.join(",")
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// `decode` reads a page optimistically (strict item visitors first, the robust ones when
+    /// they refuse); whatever the items hold, it gives exactly what serde's own reading of
+    /// `GetListResponse` (always robust) gives.
+    #[test]
+    fn optimistic_decoding_matches_the_robust_reading(
+        items in prop::collection::vec(item(), 0..5),
+    ) {
+        let body = page_with(items);
+        let robust = serde_json::from_str::<GetListResponse>(&body);
+        let decoded = decode::<GetListResponse>(&http::Response::new(Bytes::from(body.clone())));
+        match (robust, decoded) {
+            (Ok(robust), Ok(decoded)) => prop_assert_eq!(robust, decoded, "{}", body),
+            (Err(_), Err(_)) => {}
+            (robust, decoded) => prop_assert!(false, "{body}: {robust:?} vs {decoded:?}"),
+        }
+    }
+}
