@@ -91,6 +91,14 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    group.bench_function("proto_decode", |b| {
+        b.iter(|| {
+            let response = http::Response::new(black_box(&bytes).clone());
+            let page: GetListResponse = tim_proto::decode(&response).expect("decodes");
+            black_box(page)
+        })
+    });
+
     let endpoint = Endpoint::custom("http://127.0.0.1:8080").expect("valid");
     let usersig = "eJw".to_owned() + &"x".repeat(197);
     group.bench_function("proto_encode_decode", |b| {

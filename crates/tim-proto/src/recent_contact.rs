@@ -182,8 +182,13 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SessionItem>, D:
             /// A typical page (the emulator's default and the size most lists are read at).
             const TYPICAL_PAGE: usize = 100;
             let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(TYPICAL_PAGE).min(1024));
-            while let Some(item) = seq.next_element()? {
-                items.push(item);
+            if crate::optimistic::strict() {
+                // Each item is built straight into the vector rather than passed up by value.
+                while seq.next_element_seed(StrictInto(&mut items))?.is_some() {}
+            } else {
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
             }
             Ok(items)
         }
@@ -352,6 +357,30 @@ impl<'de> Deserialize<'de> for SessionItem {
     }
 }
 
+/// [`StrictItemVisitor`] pushing the item it reads onto a vector.
+struct StrictInto<'a>(&'a mut Vec<SessionItem>);
+
+impl<'de> de::DeserializeSeed<'de> for StrictInto<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictInto<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        StrictItemVisitor.expecting(f)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        self.0.push(StrictItemVisitor.visit_map(map)?);
+        Ok(())
+    }
+}
+
 /// The optimistic reading of an item (see [`crate::optimistic`]): every known field as exactly
 /// the type the model expects, `Type` 1 or 2 with its id field; anything else refuses, and the
 /// whole body is then read again by [`SessionItemVisitor`].
@@ -364,6 +393,7 @@ impl<'de> Visitor<'de> for StrictItemVisitor {
         f.write_str("a SessionItem of a known kind")
     }
 
+    #[inline(always)]
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionItem, A::Error> {
         use crate::optimistic::refuse;
         let mut kind: Option<u64> = None;

@@ -41,6 +41,29 @@ fn max_per_second(log: &[LogEntry]) -> usize {
     best
 }
 
+/// Whether a logged `get_list` body asks for a list's first page (both cursors at zero).
+fn is_first_page(body: &str) -> bool {
+    let Ok(request) = serde_json::from_str::<serde_json::Value>(body) else {
+        return false;
+    };
+    ["TimeStamp", "StartIndex", "TopTimeStamp", "TopStartIndex"]
+        .iter()
+        .all(|k| request.get(*k).and_then(serde_json::Value::as_u64) == Some(0))
+}
+
+/// The most calls any one account made after `since`: the sequential pages the drain waits for.
+fn drain_pages(log: &[LogEntry], since: Duration) -> usize {
+    let mut per_account = std::collections::HashMap::<String, usize>::new();
+    for entry in log.iter().filter(|l| l.at > since) {
+        let account = serde_json::from_str::<serde_json::Value>(&entry.body)
+            .ok()
+            .and_then(|b| b.get("From_Account")?.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        *per_account.entry(account).or_default() += 1;
+    }
+    per_account.into_values().max().unwrap_or(0)
+}
+
 fn limited(log: &[LogEntry]) -> usize {
     log.iter()
         .filter(|l| l.error_code.is_some_and(|c| FREQUENCY_LIMITS.contains(&c)))
@@ -111,22 +134,29 @@ async fn run() {
             (Some(a), Some(b)) => (b - a).as_secs_f64(),
             _ => 0.0,
         };
-        // The steady state: the calls after the first and before the last second.
+        // Sustained: from the first call to the last account's first call, the stream always
+        // had an account waiting to start, so the rate then is the client's own. After it, the
+        // drain: the lists still open finish page by page, as fast as the latency allows.
         let (first, last) = (log[0].at, log[calls - 1].at);
-        let steady = log
+        let last_start = log
             .iter()
-            .filter(|l| {
-                l.at >= first + Duration::from_secs(1) && l.at + Duration::from_secs(1) <= last
-            })
-            .count();
+            .filter(|l| is_first_page(&l.body))
+            .map(|l| l.at)
+            .max()
+            .unwrap_or(last);
+        let sustained_calls = log.iter().filter(|l| l.at <= last_start).count() - 1;
+        let sustained_span = (last_start - first).as_secs_f64();
+        let drain_pages = drain_pages(&log, last_start);
         println!(
             "{order}, concurrency {concurrency:>2}: {calls} calls, {conversations} conversations, {failed} failed accounts, \
-             wall {wall:.2} s → {:.1} calls/s overall, {:.1} calls/s first-to-last call, \
-             {:.1} calls/s steady (excl. first and last second); max in any 1 s window: {}; \
-             frequency-limit answers: {}",
+             wall {wall:.2} s → {:.1} calls/s overall, {:.1} calls/s first-to-last call; \
+             sustained (while accounts were waiting to start, {sustained_span:.2} s) {:.1} calls/s; \
+             drain {:.2} s (longest remaining list: {drain_pages} pages); \
+             max in any 1 s window: {}; frequency-limit answers: {}",
             calls as f64 / wall,
             calls as f64 / span,
-            steady as f64 / (span - 2.0),
+            sustained_calls as f64 / sustained_span,
+            (last - last_start).as_secs_f64(),
             max_per_second(&log),
             limited(&log),
         );
