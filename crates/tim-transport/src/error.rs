@@ -74,24 +74,47 @@ impl fmt::Display for TransportErrorKind {
 /// transport returns it and the caller decides. A `TransportError` means there is no response to
 /// look at.
 ///
-/// The error is opaque: classify it with [`kind`](Self::kind) or the `is_*` predicates, never by
+/// The error is opaque: classify it with [`kind`](Self::kind) or the `is_*` predicates, with no
 /// downcasting. Its `Display` prints only the kind and, when the adapter gave one, a short fixed
-/// context (`"timed out: request timeout"`); the backend's error is the [`source`](StdError::source).
+/// context (`"timed out: request timeout"`); the backend's error, redacted, is the
+/// [`source`](StdError::source).
 ///
 /// # Redaction
 ///
 /// Requests to the service carry the UserSig token in the URL query (`usersig=...`), and some
-/// backends print the URL in their errors. So the constructors do not keep the backend error
-/// itself: they keep a [`RedactedError`] snapshot of its whole `source()` chain, taken at
-/// construction, in which every `usersig=` value is replaced by `usersig=<redacted>`. Printing the
-/// error, its `Debug` form or any link of its source chain never shows the token. The
-/// [`io::ErrorKind`] of the first [`io::Error`] in the chain is kept in
+/// backends print the URL in their errors. So the `source()` chain is not the backend error
+/// itself but a [`RedactedError`] snapshot of its whole chain, taken at construction, in which
+/// every `usersig=` value is replaced by `usersig=<redacted>`: printing the error, its `Debug`
+/// form or any link of its source chain (as error reporters such as `anyhow` do) never shows the
+/// token. The [`io::ErrorKind`] of the first [`io::Error`] in the chain is kept in
 /// [`io_error_kind`](Self::io_error_kind).
+///
+/// The backend's error object itself is kept too, for code that needs its type:
+/// [`backend`](Self::backend) and [`into_backend`](Self::into_backend) give it unredacted, to
+/// downcast and inspect, not to print.
+///
+/// ```
+/// use std::error::Error as _;
+/// use tim_transport::TransportError;
+///
+/// let io = std::io::Error::new(
+///     std::io::ErrorKind::ConnectionRefused,
+///     "connect to https://example.com/v4/x?usersig=SECRET failed",
+/// );
+/// let error = TransportError::connect(io);
+/// assert!(error.is_connect());
+/// let source = error.source().expect("a source").to_string();
+/// assert!(!source.contains("SECRET"), "{source}");
+/// // The backend's own error, for its type (its text is unredacted):
+/// let io = error.backend().downcast_ref::<std::io::Error>().expect("an io::Error");
+/// assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+/// ```
 pub struct TransportError {
     kind: TransportErrorKind,
     context: Option<&'static str>,
     io_kind: Option<io::ErrorKind>,
     source: RedactedError,
+    backend: BoxError,
 }
 
 impl TransportError {
@@ -104,6 +127,7 @@ impl TransportError {
             context: None,
             io_kind,
             source: RedactedError::snapshot(&*source),
+            backend: source,
         }
     }
 
@@ -165,6 +189,21 @@ impl TransportError {
     /// The kind of the first [`io::Error`] in the backend's error chain, if there was one.
     pub fn io_error_kind(&self) -> Option<io::ErrorKind> {
         self.io_kind
+    }
+
+    /// The backend's own error, as the adapter gave it, to downcast to the backend's type
+    /// (`hyper_util::client::legacy::Error`, `isahc::Error`, ...).
+    ///
+    /// **Unredacted**: its `Display`, `Debug` and source chain are the backend's and may show
+    /// the request URL with the UserSig. Inspect it; do not print or log it (print the
+    /// `TransportError` or its [`source`](StdError::source) instead).
+    pub fn backend(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &*self.backend
+    }
+
+    /// The backend's own error, unredacted; see [`backend`](Self::backend).
+    pub fn into_backend(self) -> BoxError {
+        self.backend
     }
 }
 
@@ -512,6 +551,24 @@ mod tests {
         assert_eq!(n, 3);
         assert_eq!(e.io_error_kind(), Some(io::ErrorKind::ConnectionRefused));
         assert_eq!(TransportError::io("plain").io_error_kind(), None);
+    }
+
+    #[test]
+    fn the_backend_error_is_kept_for_its_type() {
+        let e = TransportError::connect(backend());
+        let kept = e
+            .backend()
+            .downcast_ref::<Backend>()
+            .expect("the backend's own type");
+        assert_eq!(kept.url, url());
+        // Kept apart from what prints: the Debug form and the source chain stay redacted.
+        assert!(!format!("{e:?}").contains(SIG));
+        assert!(
+            e.source()
+                .is_some_and(|s| s.downcast_ref::<Backend>().is_none())
+        );
+        let boxed = e.into_backend();
+        assert!(boxed.downcast::<Backend>().is_ok());
     }
 
     #[test]

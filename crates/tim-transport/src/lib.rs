@@ -55,7 +55,8 @@
 //! [`TransportError`] is opaque. Classify it with [`TransportError::kind`] or the `is_connect`,
 //! `is_timeout` and `is_io` predicates. Its `Display` never contains request data, and its
 //! `source()` chain is a redacted snapshot of the backend's error: the UserSig in a request URL
-//! is never printed (see [`TransportError`]'s "Redaction" section).
+//! is never printed (see [`TransportError`]'s "Redaction" section). The backend's error object
+//! itself is kept for its type ([`TransportError::backend`]), unredacted, to inspect, not print.
 
 use std::fmt;
 use std::future::Future;

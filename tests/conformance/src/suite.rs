@@ -179,6 +179,12 @@ pub async fn concurrent_requests(make: Factory) {
 
 /// Nothing listening: `Connect`, and the UserSig in the URL does not show in the error.
 pub async fn connection_refused(make: Factory) {
+    let (error, secret) = refused(make).await;
+    assert_error(&error, TransportErrorKind::Connect, secret);
+}
+
+/// The error of a request to a loopback port nothing listens on, and the UserSig it carried.
+pub async fn refused(make: Factory) -> (TransportError, &'static str) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let addr = listener.local_addr().expect("a bound address");
     drop(listener);
@@ -194,7 +200,7 @@ pub async fn connection_refused(make: Factory) {
         .send(request)
         .await
         .expect_err("nothing listens on the port");
-    assert_error(&error, TransportErrorKind::Connect, secret);
+    (error, secret)
 }
 
 /// The server closes the connection without answering, or in the middle of the body: `Io`.

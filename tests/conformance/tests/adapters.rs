@@ -50,3 +50,42 @@ async fn https_versions() {
         http::Version::HTTP_11
     );
 }
+
+/// Each adapter keeps its backend's own error object (`TransportError::backend`) for callers
+/// that need its type, while what prints stays redacted (checked by `connection_refused`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_errors_keep_their_type() {
+    use conformance::{adapters, suite};
+    let (error, _) = suite::refused(adapters::hyper).await;
+    assert!(
+        error
+            .backend()
+            .downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some_and(hyper_util::client::legacy::Error::is_connect),
+        "{:?}",
+        error.backend()
+    );
+    let (error, _) = suite::refused(adapters::isahc).await;
+    let isahc = error
+        .backend()
+        .downcast_ref::<::isahc::Error>()
+        .expect("an isahc::Error");
+    assert_eq!(
+        isahc.kind(),
+        &::isahc::error::ErrorKind::ConnectionFailed,
+        "{isahc:?}"
+    );
+    // surf's error (which is not a `std::error::Error`) converts into its inner error: here the
+    // connection pool's, which says what the connector said.
+    let (error, _) = suite::refused(adapters::surf).await;
+    let backend = error.backend();
+    assert!(
+        backend
+            .downcast_ref::<tim_transport::RedactedError>()
+            .is_none()
+    );
+    assert!(
+        backend.to_string().contains("Connection refused"),
+        "{backend}"
+    );
+}
