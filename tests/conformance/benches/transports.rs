@@ -23,9 +23,13 @@
 //!
 //! `cargo bench -p conformance` runs both, one after the other, and prints a table for each.
 //! `TIM_BENCH_SERVER=thread` or `TIM_BENCH_SERVER=process` runs only that placement;
-//! `TIM_BENCH_ROUNDS` (default 7) sets the rounds. `cargo test -p conformance --benches` runs
-//! one round of the `thread` placement and only one untimed walk against the server process
-//! (or one round of what `TIM_BENCH_SERVER` names).
+//! `TIM_BENCH_ROUNDS` (default 7) sets the rounds. On a small machine a run's floor depends on
+//! whether the scheduler keeps client and server on one CPU or spreads them over two;
+//! `TIM_BENCH_CPUS=same` (all on CPU 0) or `TIM_BENCH_CPUS=split` (client on CPU 0, server on
+//! CPU 1) pins them (Linux, with `taskset`); unset, nothing is pinned.
+//!
+//! `cargo test -p conformance --benches` runs one round of the `thread` placement and only one
+//! untimed walk against the server process (or one round of what `TIM_BENCH_SERVER` names).
 
 use std::io::{BufRead, Write};
 use std::process::{Child, Command, Stdio};
@@ -41,6 +45,8 @@ use tim_transport::{Transport, TransportError, async_trait};
 const CONVERSATIONS: usize = 100_000;
 /// Set in the environment of the re-executed bench binary that only serves the emulator.
 const SERVE_CHILD: &str = "TIM_BENCH_SERVE_CHILD";
+/// Set in the environment of the server process: the CPU it pins itself to.
+const SERVE_CPU: &str = "TIM_BENCH_SERVE_CPU";
 
 /// Records every request it forwards.
 #[derive(Debug)]
@@ -285,14 +291,26 @@ enum ServerHandle {
 }
 
 impl ServerHandle {
-    fn start(placement: Placement) -> ServerHandle {
+    /// Starts the server; with `cpus`, pins the calling (main) thread, every thread it spawns
+    /// from then on and the server's threads as `cpus` says.
+    fn start(placement: Placement, cpus: Option<Cpus>) -> ServerHandle {
+        if let Some(cpus) = cpus {
+            pin_current_thread(cpus.server());
+        }
         match placement {
-            Placement::Thread => ServerHandle::Thread(BackgroundServer::start(harness::emulator(
-                WALKER,
-                CONVERSATIONS,
-            ))),
+            Placement::Thread => {
+                // The server's thread and its runtime's worker inherit the affinity.
+                let server = BackgroundServer::start(harness::emulator(WALKER, CONVERSATIONS));
+                if let Some(cpus) = cpus {
+                    pin_current_thread(cpus.client());
+                }
+                ServerHandle::Thread(server)
+            }
             Placement::Process => {
-                let (child, base_url) = spawn_server_process();
+                if let Some(cpus) = cpus {
+                    pin_current_thread(cpus.client());
+                }
+                let (child, base_url) = spawn_server_process(cpus.map(Cpus::server));
                 // Signing needs only the emulator's key (the same in both processes).
                 let api = Api::new(&base_url, &harness::emulator(WALKER, 0));
                 ServerHandle::Process { api, _child: child }
@@ -320,10 +338,14 @@ impl Drop for ChildGuard {
 }
 
 /// Re-executes this bench binary as the emulator server; returns it and its base URL.
-fn spawn_server_process() -> (ChildGuard, String) {
+fn spawn_server_process(cpu: Option<usize>) -> (ChildGuard, String) {
     let exe = std::env::current_exe().expect("the bench binary's path");
-    let child = Command::new(exe)
-        .env(SERVE_CHILD, "1")
+    let mut command = Command::new(exe);
+    command.env(SERVE_CHILD, "1").env_remove(SERVE_CPU);
+    if let Some(cpu) = cpu {
+        command.env(SERVE_CPU, cpu.to_string());
+    }
+    let child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -345,6 +367,9 @@ fn spawn_server_process() -> (ChildGuard, String) {
 
 /// The child's whole life: serve the emulator on 127.0.0.1:0 until stdin closes.
 fn serve_child() {
+    if let Some(cpu) = std::env::var(SERVE_CPU).ok().and_then(|c| c.parse().ok()) {
+        pin_current_thread(cpu);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -366,6 +391,57 @@ fn serve_child() {
     });
 }
 
+/// Optional CPU pinning (`TIM_BENCH_CPUS`), Linux only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cpus {
+    /// Client and server threads all on CPU 0.
+    Same,
+    /// Client threads on CPU 0, server threads on CPU 1.
+    Split,
+}
+
+impl Cpus {
+    fn client(self) -> usize {
+        0
+    }
+
+    fn server(self) -> usize {
+        match self {
+            Cpus::Same => 0,
+            Cpus::Split => 1,
+        }
+    }
+
+    fn describe(cpus: Option<Cpus>) -> &'static str {
+        match cpus {
+            None => "threads not pinned",
+            Some(Cpus::Same) => "client and server pinned to CPU 0",
+            Some(Cpus::Split) => "client pinned to CPU 0, server to CPU 1",
+        }
+    }
+}
+
+/// Pins the calling thread to `cpu` (threads it spawns afterwards inherit it), with
+/// `taskset -pc CPU TID`: the workspace forbids `unsafe`, so no `sched_setaffinity` call.
+fn pin_current_thread(cpu: usize) {
+    let link = std::fs::read_link("/proc/thread-self")
+        .expect("TIM_BENCH_CPUS needs Linux (/proc/thread-self)");
+    let tid = link
+        .file_name()
+        .and_then(|t| t.to_str())
+        .expect("/proc/thread-self ends in the thread id")
+        .to_owned();
+    let output = Command::new("taskset")
+        .args(["-pc", &cpu.to_string(), &tid])
+        .output()
+        .expect("TIM_BENCH_CPUS needs taskset (util-linux)");
+    assert!(
+        output.status.success(),
+        "taskset -pc {cpu} {tid}: {}",
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+}
+
 fn main() {
     if std::env::var_os(SERVE_CHILD).is_some() {
         serve_child();
@@ -382,6 +458,13 @@ fn main() {
     } else {
         1
     };
+    let cpus = match std::env::var("TIM_BENCH_CPUS").as_deref() {
+        Ok("same") => Some(Cpus::Same),
+        Ok("split") => Some(Cpus::Split),
+        Ok("") | Err(std::env::VarError::NotPresent) => None,
+        Ok(other) => panic!("TIM_BENCH_CPUS={other:?}: expected same or split"),
+        Err(e) => panic!("TIM_BENCH_CPUS: {e}"),
+    };
     let placements: &[Placement] = match std::env::var("TIM_BENCH_SERVER").as_deref() {
         Ok("thread") => &[Placement::Thread],
         Ok("process") => &[Placement::Process],
@@ -390,7 +473,7 @@ fn main() {
         Err(std::env::VarError::NotPresent) => {
             // A test run: a round of the process placement would double its time; start the
             // server process, walk it once and stop it instead.
-            measure(Placement::Thread, rounds);
+            measure(Placement::Thread, rounds, cpus);
             smoke_process();
             return;
         }
@@ -398,14 +481,14 @@ fn main() {
         Err(e) => panic!("TIM_BENCH_SERVER: {e}"),
     };
     for &placement in placements {
-        measure(placement, rounds);
+        measure(placement, rounds, cpus);
     }
 }
 
 /// Starts the server process, walks the whole list once through hyper and stops it.
 fn smoke_process() {
     let start = Instant::now();
-    let server = ServerHandle::start(Placement::Process);
+    let server = ServerHandle::start(Placement::Process, None);
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -426,9 +509,9 @@ fn smoke_process() {
 }
 
 /// Runs every variant against a server placed as `placement` and prints the table.
-fn measure(placement: Placement, rounds: usize) {
+fn measure(placement: Placement, rounds: usize, cpus: Option<Cpus>) {
     let setup = Instant::now();
-    let server = ServerHandle::start(placement);
+    let server = ServerHandle::start(placement, cpus);
     let api = server.api();
     let tokio = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -494,8 +577,9 @@ fn measure(placement: Placement, rounds: usize) {
         bench.run(v, api);
     }
     eprintln!(
-        "{}: setup and warm-up {:.1} s; {} requests per run, {} bytes of pages, {} rounds against {}",
+        "{}, {}: setup and warm-up {:.1} s; {} requests per run, {} bytes of pages, {} rounds against {}",
         placement.describe(),
+        Cpus::describe(cpus),
         setup.elapsed().as_secs_f64(),
         bench.recorded.len(),
         bench.expected_bytes,
@@ -519,7 +603,11 @@ fn measure(placement: Placement, rounds: usize) {
 
     let requests = bench.recorded.len() as f64;
     println!();
-    println!("{} ({rounds} rounds)", placement.describe());
+    println!(
+        "{}, {} ({rounds} rounds)",
+        placement.describe(),
+        Cpus::describe(cpus)
+    );
     println!();
     println!("| variant | median run | µs/request | min run | ratio to floor (median of rounds) |");
     println!("|---|---|---|---|---|");
