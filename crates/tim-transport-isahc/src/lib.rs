@@ -93,10 +93,13 @@
 //!
 //! Sequential requests cost more than with hyper: in the workspace benchmark (1,000 sequential
 //! 7 KB pages over one loopback keep-alive connection, `cargo bench -p conformance`) this
-//! transport takes 1.82–1.92× the time of a bare hyper connection (80–86 µs against 44 µs per
-//! request); the goal was 1.5×. The overhead is isahc's design, not this adapter: every request
-//! is handed to isahc's agent thread and back, and that thread spends about 32 µs of CPU per
-//! request (measured per thread from `/proc/self/task/*/schedstat`), on the critical path:
+//! transport adds 32–52 µs per request to a bare hyper connection (about 35 µs typically). With
+//! client and server on one vCPU (the cheapest round trip, 41–44 µs) that is 1.82–1.91× the bare
+//! connection; spread over two vCPUs (about 85 µs) 1.39–1.61×, whether the server runs in the
+//! same process or in another. The goal was 1.5×. The overhead is isahc's design, not this
+//! adapter: every request is handed to isahc's agent thread and back, and that thread spends
+//! about 32 µs of CPU per request (measured per thread from `/proc/self/task/*/schedstat`), on
+//! the critical path:
 //!
 //! - two extra cross-thread wake-ups per request (caller → agent with the new transfer,
 //!   agent → caller with the response), each a futex wake and, on a VM, an inter-processor
