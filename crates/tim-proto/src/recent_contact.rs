@@ -429,7 +429,7 @@ impl<'de> Visitor<'de> for StrictItemVisitor {
                 }
             }
         }
-        let meta = |extra| SessionMeta {
+        let meta = SessionMeta {
             msg_time: msg_time.unwrap_or(0),
             top_flag: top_flag.unwrap_or(0),
             standard_mark,
@@ -439,22 +439,10 @@ impl<'de> Visitor<'de> for StrictItemVisitor {
         };
         match (kind, to_account, group_id) {
             (Some(1), Some(to_account), group_id) => {
-                if let Some(g) = group_id {
-                    extra.insert("GroupId".into(), g.into());
-                }
-                Ok(SessionItem::C2c(C2cSession {
-                    to_account,
-                    meta: meta(extra),
-                }))
+                Ok(known_item(TYPE_C2C, to_account, group_id, meta))
             }
             (Some(2), to_account, Some(group_id)) => {
-                if let Some(a) = to_account {
-                    extra.insert("To_Account".into(), a.into());
-                }
-                Ok(SessionItem::Group(GroupSession {
-                    group_id,
-                    meta: meta(extra),
-                }))
+                Ok(known_item(TYPE_GROUP, group_id, to_account, meta))
             }
             _ => Err(refuse()),
         }
@@ -533,6 +521,31 @@ impl<'de> Visitor<'de> for SessionItemVisitor {
             }
         }
         Ok(f.into_item(extra))
+    }
+}
+
+/// A one-to-one (`kind` [`TYPE_C2C`], `id` its `To_Account`) or group (`id` its `GroupId`) item;
+/// the other kind's id field, when the item has one too, is kept in `extra`. Both readings, strict
+/// and robust, build known items here.
+fn known_item(
+    kind: i64,
+    id: String,
+    other_id: Option<String>,
+    mut meta: SessionMeta,
+) -> SessionItem {
+    if kind == TYPE_C2C {
+        if let Some(g) = other_id {
+            meta.extra.insert("GroupId".into(), g.into());
+        }
+        SessionItem::C2c(C2cSession {
+            to_account: id,
+            meta,
+        })
+    } else {
+        if let Some(a) = other_id {
+            meta.extra.insert("To_Account".into(), a.into());
+        }
+        SessionItem::Group(GroupSession { group_id: id, meta })
     }
 }
 
@@ -633,7 +646,7 @@ struct Fields {
 }
 
 impl Fields {
-    fn into_item(self, mut extra: Map<String, Value>) -> SessionItem {
+    fn into_item(self, extra: Map<String, Value>) -> SessionItem {
         use Slot::Typed;
         let typed_or_absent = |s: &Option<Slot<String>>| matches!(s, None | Some(Typed(_)));
         let fits = matches!(self.msg_time, None | Some(Typed(_)))
@@ -664,7 +677,7 @@ impl Fields {
         };
         match shape {
             Some(kind) if fits => {
-                let meta = |extra| SessionMeta {
+                let meta = SessionMeta {
                     msg_time: number(self.msg_time),
                     top_flag: u32::try_from(number(self.top_flag)).unwrap_or(0),
                     standard_mark: text(self.standard_mark),
@@ -677,24 +690,11 @@ impl Fields {
                     },
                     extra,
                 };
+                let (to_account, group_id) = (text(self.to_account), text(self.group_id));
                 if kind == TYPE_C2C {
-                    if let Some(g) = text(self.group_id) {
-                        extra.insert("GroupId".into(), g.into());
-                    }
-                    let to_account = text(self.to_account).unwrap_or_default();
-                    SessionItem::C2c(C2cSession {
-                        to_account,
-                        meta: meta(extra),
-                    })
+                    known_item(kind, to_account.unwrap_or_default(), group_id, meta)
                 } else {
-                    if let Some(a) = text(self.to_account) {
-                        extra.insert("To_Account".into(), a.into());
-                    }
-                    let group_id = text(self.group_id).unwrap_or_default();
-                    SessionItem::Group(GroupSession {
-                        group_id,
-                        meta: meta(extra),
-                    })
+                    known_item(kind, group_id.unwrap_or_default(), to_account, meta)
                 }
             }
             _ => {
