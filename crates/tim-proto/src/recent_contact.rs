@@ -527,6 +527,7 @@ impl<'de> Visitor<'de> for SessionItemVisitor {
 /// A one-to-one (`kind` [`TYPE_C2C`], `id` its `To_Account`) or group (`id` its `GroupId`) item;
 /// the other kind's id field, when the item has one too, is kept in `extra`. Both readings, strict
 /// and robust, build known items here.
+#[inline(always)]
 fn known_item(
     kind: i64,
     id: String,
