@@ -96,6 +96,11 @@ impl Contacts {
     /// Each account's list is held in memory until it is complete; use
     /// [`for_accounts_pages`](Self::for_accounts_pages) to get pages as they arrive instead.
     /// The accounts are taken from the iterator lazily.
+    ///
+    /// While accounts are waiting to start, the stream keeps the client's rate limit saturated
+    /// (about 16 in flight suffice for 200 calls/s at 50 ms of latency). At the end, the lists
+    /// still open finish one page after another, at one page per round trip: when you know which
+    /// accounts have long lists, put them first (`docs/performance.md`, tim-client (b)).
     pub fn for_accounts<I>(&self, accounts: I, concurrency: usize) -> AccountLists
     where
         I: IntoIterator,
