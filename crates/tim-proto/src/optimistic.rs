@@ -5,10 +5,12 @@
 //! page) costs about a third more than reading the fields as their expected types. Almost every
 //! real page is well-formed, so [`decode_parts`](crate::decode_parts) first reads the body in
 //! strict mode: an item visitor that meets anything unusual (an unknown `Type`, a mistyped or
-//! repeated field, a missing id) returns an error, which makes `serde_json` abandon the body, and
-//! the body is read again in the default, robust mode. A strict reading that succeeds gives
-//! exactly what the robust one would (a property test checks it), so the mode is invisible
-//! except in time.
+//! repeated field, a missing id, an item that is not an object) returns an error and notes the
+//! refusal. After a reading in which any strict visitor refused, successful or not (a caller's
+//! type may have caught the error, as `#[serde(untagged)]` does), the body is read again in the
+//! default, robust mode, and that reading is the answer. A reading in which no strict visitor
+//! refused is the answer as it stands: each strict visitor that succeeded built exactly what the
+//! robust one would have (property-tested), so the mode is invisible except in time.
 //!
 //! The mode is a thread-local flag, set only for the duration of one synchronous
 //! `serde_json::from_slice` call; deserializing a response any other way (a caller's own
@@ -19,17 +21,13 @@ use std::cell::Cell;
 thread_local! {
     /// Whether items are read strictly on this thread right now.
     static STRICT: Cell<bool> = const { Cell::new(false) };
-    /// Whether a visitor read strictly during the current strict reading.
-    static USED: Cell<bool> = const { Cell::new(false) };
+    /// Whether a strict visitor refused during the current strict reading.
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether the item visitors should read strictly (and notes that one did).
+/// Whether the item visitors should read strictly.
 pub(crate) fn strict() -> bool {
-    let strict = STRICT.with(Cell::get);
-    if strict {
-        USED.with(|u| u.set(true));
-    }
-    strict
+    STRICT.with(Cell::get)
 }
 
 /// The error a strict visitor returns when the input needs the robust reading.
@@ -37,8 +35,15 @@ pub(crate) fn refuse<E: serde::de::Error>() -> E {
     E::custom("not the common shape; read again robustly")
 }
 
-/// Runs `read` in strict mode and, if it fails after a strict visitor took part, again in robust
-/// mode. Returns the reading that counts: a failure that no strict visitor saw is final.
+/// Notes that a strict reading failed (for whatever reason: a refusal, a mistyped value, broken
+/// JSON) and passes the error on. Every strict entry point sends its errors through here.
+pub(crate) fn refused<E>(error: E) -> E {
+    REFUSED.with(|r| r.set(true));
+    error
+}
+
+/// Runs `read` in strict mode and, if a strict visitor refused during it, again in robust mode.
+/// Returns the reading that counts.
 pub(crate) fn read<T, E>(mut read: impl FnMut() -> Result<T, E>) -> Result<T, E> {
     struct Restore(bool);
     impl Drop for Restore {
@@ -47,21 +52,19 @@ pub(crate) fn read<T, E>(mut read: impl FnMut() -> Result<T, E>) -> Result<T, E>
         }
     }
     let outer = STRICT.with(|s| s.replace(true));
-    let outer_used = USED.with(|u| u.replace(false));
+    let outer_refused = REFUSED.with(|r| r.replace(false));
     let first = {
         let _restore = Restore(outer);
         read()
     };
-    let used = USED.with(|u| u.replace(outer_used));
-    match first {
-        Ok(value) => Ok(value),
-        Err(error) if !used => Err(error),
-        Err(_) => {
-            let _restore = Restore(outer);
-            STRICT.with(|s| s.set(false));
-            read()
-        }
+    let refused = REFUSED.with(|r| r.replace(outer_refused));
+    if !refused {
+        return first;
     }
+    drop(first);
+    let _restore = Restore(outer);
+    STRICT.with(|s| s.set(false));
+    read()
 }
 
 #[cfg(test)]
@@ -121,6 +124,36 @@ mod tests {
             }
             assert!(!strict(), "the mode is restored");
         }
+    }
+
+    /// A caller's type may catch a strict refusal (`untagged` tries the next variant): the
+    /// refusal still sends the body to the robust reading, so the answer is serde's own.
+    #[test]
+    fn a_refusal_caught_by_the_callers_type_still_reads_robustly() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        #[serde(untagged)]
+        enum Items {
+            Known(Vec<SessionItem>),
+            Other(serde_json::Value),
+        }
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Mine {
+            #[serde(rename = "SessionItem")]
+            items: Items,
+        }
+        let body = page(r#"{"Type":3,"x":1}"#);
+        let mut n = 0;
+        let optimistic = read(|| {
+            n += 1;
+            serde_json::from_str::<Mine>(&body)
+        })
+        .expect("reads");
+        assert_eq!(n, 2);
+        let robust: Mine = serde_json::from_str(&body).expect("reads");
+        assert_eq!(optimistic, robust);
+        assert!(
+            matches!(&optimistic.items, Items::Known(items) if matches!(items[..], [SessionItem::Unknown(_)]))
+        );
     }
 
     #[test]

@@ -184,7 +184,11 @@ fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SessionItem>, D:
             let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(TYPICAL_PAGE).min(1024));
             if crate::optimistic::strict() {
                 // Each item is built straight into the vector rather than passed up by value.
-                while seq.next_element_seed(StrictInto(&mut items))?.is_some() {}
+                while seq
+                    .next_element_seed(StrictInto(&mut items))
+                    .map_err(crate::optimistic::refused)?
+                    .is_some()
+                {}
             } else {
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
@@ -351,6 +355,7 @@ impl<'de> Deserialize<'de> for SessionItem {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         if crate::optimistic::strict() {
             d.deserialize_map(StrictItemVisitor)
+                .map_err(crate::optimistic::refused)
         } else {
             d.deserialize_any(SessionItemVisitor)
         }
