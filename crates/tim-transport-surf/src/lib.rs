@@ -114,7 +114,21 @@
 //! - anything else: `Other`.
 //!
 //! Every HTTP status is a response, not an error. surf's error is kept, redacted, as the error's
-//! source.
+//! source, and as itself in a [`SurfError`], the [`TransportError::backend`] of this adapter's
+//! errors (unredacted: inspect it, do not print it):
+//!
+//! ```no_run
+//! # async fn run(transport: tim_transport_surf::SurfTransport, request: http::Request<bytes::Bytes>) {
+//! use tim_transport::Transport;
+//! use tim_transport_surf::SurfError;
+//!
+//! if let Err(error) = transport.send(request).await {
+//!     if let Some(surf) = error.backend().downcast_ref::<SurfError>() {
+//!         let _status = surf.get_ref().status(); // surf's own classification
+//!     }
+//! }
+//! # }
+//! ```
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -312,6 +326,47 @@ where
     }
 }
 
+/// surf's own error, as [`TransportError::backend`] keeps it for this adapter's failures.
+///
+/// `surf::Error` does not implement [`std::error::Error`], so it is wrapped: downcast the backend
+/// to `SurfError`, then use [`get_ref`](Self::get_ref) or [`into_inner`](Self::into_inner). Its
+/// text is surf's, unredacted: it may contain the request URL with the UserSig.
+pub struct SurfError(surf::Error);
+
+impl SurfError {
+    /// surf's error.
+    pub fn get_ref(&self) -> &surf::Error {
+        &self.0
+    }
+
+    /// surf's error, by value.
+    pub fn into_inner(self) -> surf::Error {
+        self.0
+    }
+}
+
+impl fmt::Debug for SurfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for SurfError {
+    /// A fixed text: surf's own message is the [`source`](StdError::source).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("surf request failed")
+    }
+}
+
+impl StdError for SurfError {
+    /// The error surf carries, itself (an [`std::io::Error`], an async-h1 error, a message), so
+    /// that its type can be found along the chain.
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        let inner: &(dyn StdError + Send + Sync + 'static) = self.0.as_ref();
+        Some(inner)
+    }
+}
+
 /// A request conversion failure; the source of an `Other` [`TransportError`].
 #[derive(Debug)]
 struct ConversionError(&'static str);
@@ -434,8 +489,7 @@ fn classify(error: &surf::Error) -> TransportErrorKind {
 
 fn map_error(error: surf::Error, context: &'static str) -> TransportError {
     let kind = classify(&error);
-    let boxed: Box<dyn StdError + Send + Sync> = error.into();
-    TransportError::new(kind, boxed).with_context(context)
+    TransportError::new(kind, SurfError(error)).with_context(context)
 }
 
 /// Builds a [`SurfTransport`]; see [`SurfTransport::builder`].
