@@ -327,8 +327,9 @@ impl ServerHandle {
 }
 
 /// Kills and reaps the server process on drop, also when the bench panics. (If the bench dies
-/// without unwinding, the child's stdin closes and it exits by itself.)
-struct ChildGuard(Child);
+/// without unwinding, the child's stdin closes and it exits by itself.) It keeps the child's
+/// stdout open, so a later line from the child cannot fail on a closed pipe.
+struct ChildGuard(Child, Option<std::io::BufReader<std::process::ChildStdout>>);
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
@@ -351,12 +352,14 @@ fn spawn_server_process(cpu: Option<usize>) -> (ChildGuard, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the server process starts");
-    let mut guard = ChildGuard(child);
+    let mut guard = ChildGuard(child, None);
     let stdout = guard.0.stdout.take().expect("a piped stdout");
     let mut line = String::new();
-    std::io::BufReader::new(stdout)
+    let mut stdout = std::io::BufReader::new(stdout);
+    stdout
         .read_line(&mut line)
         .expect("the server process prints its address");
+    guard.1 = Some(stdout);
     let base_url = line.trim().to_owned();
     assert!(
         base_url.starts_with("http://"),
