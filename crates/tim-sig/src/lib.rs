@@ -34,8 +34,11 @@
 //!
 //! * **Pure.** No clock, no randomness, no IO: [`sign`] takes the signing time in
 //!   [`Claims::time`], [`verify`] takes `now`. [`ReusePolicy`] decides when to sign again, given
-//!   the time. The dependencies are `sha2` (its SHA-256 compression function; HMAC is
-//!   assembled on top, and tested against `hmac`), `base64`, `flate2`, `serde`, `serde_json`,
+//!   the time.
+//! * **Audited building blocks.** The MAC is RustCrypto's [`hmac::Hmac`]`<`[`sha2::Sha256`]`>`
+//!   (keyed once per [`SecretKey`], tags compared in constant time by `hmac` itself), and the
+//!   document is read by `serde_json`; this crate writes no cryptographic primitive and no JSON
+//!   parser. The dependencies are `hmac`, `sha2`, `base64`, `flate2`, `serde`, `serde_json`,
 //!   `zeroize` and `thiserror`, and nothing else.
 //! * **Interoperable.** [`verify`] accepts tokens from every official library, whatever their
 //!   JSON key order, whitespace, escaping (PHP's `\/`) or zlib level; the known answers of the
@@ -43,8 +46,10 @@
 //!   accepts: [`tls_sig`] matches the official libraries bit for bit; the surrounding bytes
 //!   differ from every official library's (as they differ from each other) because the zlib
 //!   stream uses stored blocks, like the official Go signer since 2024.
-//! * **Secret.** [`SecretKey`] and [`UserSig`] print as `[redacted]`, have no `Display`, and are
-//!   zeroized on drop. No error message contains either.
+//! * **Secret.** [`SecretKey`] and [`UserSig`] print as `[redacted]` and have no `Display`; no
+//!   error message contains either. [`UserSig`] and the key text a [`SecretKey`] is built from
+//!   are zeroized; the keyed HMAC state is overwritten on drop on a best-effort basis only,
+//!   because `hmac` 0.12 does not implement `Zeroize` (see [`SecretKey`]).
 //! * **No panics** on any input: every failure is a [`VerifyError`] or a
 //!   [`private_map_key::UserBufError`].
 //!
@@ -79,7 +84,6 @@
 mod codec;
 pub mod dangerous;
 mod key;
-mod mac;
 mod policy;
 pub mod private_map_key;
 mod sign;

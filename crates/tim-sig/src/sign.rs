@@ -1,8 +1,12 @@
-//! Claims and signing (api-facts §3.1).
+//! Claims and signing (the workspace's `docs/usersig.md`, "Format").
+
+use hmac::Mac as _;
 
 use crate::codec;
-use crate::key::{SecretKey, UserSig};
-use crate::mac::{Mac, TAG_LEN};
+use crate::key::{HmacSha256, SecretKey, UserSig};
+
+/// Length of an HMAC-SHA256 tag.
+pub(crate) const TAG_LEN: usize = 32;
 
 /// The default lifetime of the official libraries: 180 days, in seconds.
 pub const DEFAULT_EXPIRE: u64 = 180 * 86_400;
@@ -24,7 +28,7 @@ pub struct Claims {
     pub expire: u64,
     /// Optional opaque bytes (`TLS.userbuf`, sent as standard base64), used by TRTC's
     /// PrivateMapKey; IM does not use it. Avoid `Some(vec![])`: the official signers disagree
-    /// on empty userbufs (api-facts §3.1, edge cases).
+    /// on empty userbufs (see `docs/usersig.md`, "Userbuf and PrivateMapKey").
     pub userbuf: Option<Vec<u8>>,
 }
 
@@ -52,7 +56,7 @@ impl Claims {
     }
 }
 
-/// The exact bytes the HMAC covers (api-facts §3.1 step 2): one `TLS.<name>:<value>\n` line each
+/// The exact bytes the HMAC covers (`docs/usersig.md`, "Format", step 1): one `TLS.<name>:<value>\n` line each
 /// for identifier, sdkappid, time and expire, then `TLS.userbuf:<base64>\n` when there is a
 /// userbuf.
 ///
@@ -88,7 +92,7 @@ impl Sink for Vec<u8> {
     }
 }
 
-impl Sink for Mac<'_> {
+impl Sink for HmacSha256 {
     fn put(&mut self, bytes: &[u8]) {
         self.update(bytes);
     }
@@ -117,7 +121,8 @@ pub(crate) fn write_content(
     }
 }
 
-/// HMAC-SHA256 of the content under `key`.
+/// The MAC of the content under `key`, not yet finalized: [`sign`] takes its tag,
+/// [`crate::verify`] compares it with `TLS.sig` in constant time.
 pub(crate) fn mac_content(
     key: &SecretKey,
     identifier: &str,
@@ -125,7 +130,7 @@ pub(crate) fn mac_content(
     time: u64,
     expire: u64,
     userbuf_b64: Option<&str>,
-) -> [u8; TAG_LEN] {
+) -> HmacSha256 {
     mac_digits(
         key,
         identifier,
@@ -134,17 +139,21 @@ pub(crate) fn mac_content(
     )
 }
 
-/// [`mac_content`] with the three numbers already in canonical decimal (no sign, no leading
-/// zero): the digits the verifier read from a document, or [`Numbers::digits`].
-pub(crate) fn mac_digits(
+/// [`mac_content`] with the three numbers already in decimal ([`Numbers::digits`]).
+fn mac_digits(
     key: &SecretKey,
     identifier: &str,
     digits: [&[u8]; 3],
     userbuf_b64: Option<&str>,
-) -> [u8; TAG_LEN] {
-    let mut mac = key.states().mac();
+) -> HmacSha256 {
+    let mut mac = key.mac();
     write_content(&mut mac, identifier, digits, userbuf_b64);
-    mac.finalize()
+    mac
+}
+
+/// The HMAC-SHA256 tag of a finished MAC.
+fn tag(mac: HmacSha256) -> [u8; TAG_LEN] {
+    mac.finalize().into_bytes().into()
 }
 
 /// The `TLS.sig` field: standard base64 of HMAC-SHA256(key, [`content_to_sign`]).
@@ -153,17 +162,17 @@ pub(crate) fn mac_digits(
 /// zlib implementation), which makes it the value to compare across implementations.
 pub fn tls_sig(key: &SecretKey, claims: &Claims) -> String {
     let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
-    codec::encode_std(&mac_content(
+    codec::encode_std(&tag(mac_content(
         key,
         &claims.identifier,
         claims.sdk_app_id,
         claims.time,
         claims.expire,
         userbuf.as_deref(),
-    ))
+    )))
 }
 
-/// Signs `claims` with `key` (api-facts §3.1).
+/// Signs `claims` with `key` (the format of `docs/usersig.md`).
 ///
 /// The document is compact JSON in the official Node library's key order (`TLS.ver`,
 /// `TLS.identifier`, `TLS.sdkappid`, `TLS.time`, `TLS.expire`, `TLS.userbuf` when present, `TLS.sig`), the
@@ -173,12 +182,12 @@ pub fn sign(key: &SecretKey, claims: &Claims) -> UserSig {
     let userbuf = claims.userbuf.as_deref().map(codec::encode_std);
     // Each number is formatted once, for both the signed content and the document.
     let numbers = Numbers::new(claims.sdk_app_id, claims.time, claims.expire);
-    let digest = mac_digits(
+    let digest = tag(mac_digits(
         key,
         &claims.identifier,
         numbers.digits(),
         userbuf.as_deref(),
-    );
+    ));
 
     // The zlib stream is built in place: header and stored-block header first (the block
     // length is filled in once the document is written), then the document, then Adler-32.
@@ -388,7 +397,7 @@ mod tests {
         for len in (0..600).step_by(7) {
             let claims = Claims::new(1_400_000_000, "é".repeat(len / 2) + "\"", 1, 2);
             let numbers = Numbers::new(claims.sdk_app_id, claims.time, claims.expire);
-            let digest = mac_digits(&key, &claims.identifier, numbers.digits(), None);
+            let digest = tag(mac_digits(&key, &claims.identifier, numbers.digits(), None));
             let mut expected = Vec::new();
             write_document(&mut expected, &claims, &numbers, None, &digest);
             let token = sign(&key, &claims);

@@ -1,14 +1,14 @@
-//! Decoding and verification (api-facts §3.2).
+//! Decoding and verification (the workspace's `docs/usersig.md`, "Verification order").
 
 use std::borrow::Cow;
 use std::fmt;
 
+use hmac::Mac as _;
 use serde::Deserialize;
 
 use crate::codec;
 use crate::key::SecretKey;
-use crate::mac::{TAG_LEN, constant_time_eq};
-use crate::sign::{Claims, VERSION, mac_content, mac_digits};
+use crate::sign::{Claims, TAG_LEN, VERSION, mac_content};
 
 /// What a token must match, besides its signature and expiry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +94,8 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    /// The error code the IM service answers for this failure (api-facts §2.2), as a suggestion
+    /// The error code the IM service answers for this failure (the table in the workspace's
+    /// `docs/usersig.md`), as a suggestion
     /// for emulators: 70002 empty, 70003 undecodable or malformed (including a userbuf
     /// mismatch), 70009 signature mismatch (a key of another app), 70013 identifier mismatch,
     /// 70014 sdkappid mismatch, 70001 expired.
@@ -116,11 +117,13 @@ impl VerifyError {
     }
 }
 
-/// The document as parsed, borrowing from the inflated bytes where no unescaping was needed.
-/// Unknown keys are ignored; duplicate keys are an error (serde's derive refuses them), so no
-/// two parsers can disagree about which value counts.
-#[derive(Deserialize, Default)]
-#[cfg_attr(test, derive(Debug, PartialEq))]
+/// The document as `serde_json` reads it, borrowing from the inflated bytes where no unescaping
+/// was needed. Any key order, whitespace and escaping is accepted; unknown keys are ignored;
+/// `null` reads as absent. Refused, as [`VerifyError::Json`]: anything that is not one JSON
+/// object, a duplicate key (serde's derive refuses them, so no two parsers can disagree about
+/// which value counts), a string where a field wants a number or the reverse, and a number
+/// that is not a `u64` written as an integer (negative, fractional, exponent, too large).
+#[derive(Deserialize)]
 struct Document<'a> {
     #[serde(rename = "TLS.ver", borrow)]
     ver: Option<Cow<'a, str>>,
@@ -136,10 +139,6 @@ struct Document<'a> {
     userbuf: Option<Cow<'a, str>>,
     #[serde(rename = "TLS.sig", borrow)]
     sig: Option<Cow<'a, str>>,
-    /// The decimal text of `TLS.sdkappid`, `TLS.time` and `TLS.expire` as found, when the fast
-    /// parser saw them in canonical form (the signed content uses exactly that text).
-    #[serde(skip)]
-    digits: Option<[&'a [u8]; 3]>,
 }
 
 /// A document with every required field present.
@@ -152,7 +151,6 @@ struct Fields<'a> {
     /// The base64 text as found (the HMAC covers this text) and its bytes.
     userbuf: Option<(Cow<'a, str>, Vec<u8>)>,
     sig: Cow<'a, str>,
-    digits: Option<[&'a [u8]; 3]>,
 }
 
 /// Steps 1 to 3 without field checks: the inflated document, as text, if it is JSON.
@@ -187,10 +185,7 @@ fn open<T>(
 
 /// Step 3: JSON, required fields, field encodings.
 fn parse(doc: &[u8]) -> Result<Fields<'_>, VerifyError> {
-    let d: Document<'_> = match fast::document(doc) {
-        Some(d) => d,
-        None => serde_json::from_slice(doc).map_err(|_| VerifyError::Json)?,
-    };
+    let d: Document<'_> = serde_json::from_slice(doc).map_err(|_| VerifyError::Json)?;
     let ver = d.ver.ok_or(VerifyError::MissingField("TLS.ver"))?;
     let identifier = d
         .identifier
@@ -216,7 +211,6 @@ fn parse(doc: &[u8]) -> Result<Fields<'_>, VerifyError> {
         expire,
         userbuf,
         sig,
-        digits: d.digits,
     })
 }
 
@@ -226,8 +220,8 @@ fn parse(doc: &[u8]) -> Result<Fields<'_>, VerifyError> {
 ///
 /// # Verification order
 ///
-/// The first failing check decides the error (api-facts §3.2, the official Go verifier's order,
-/// with the decoding steps made explicit):
+/// The first failing check decides the error (the official Go verifier's order, with the
+/// decoding steps made explicit; see the workspace's `docs/usersig.md`):
 ///
 /// 1. empty string → [`VerifyError::Empty`];
 /// 2. base64 (Tencent alphabet `*-_`; the standard `+/=` is accepted too) → [`VerifyError::Base64`];
@@ -241,8 +235,9 @@ fn parse(doc: &[u8]) -> Result<Fields<'_>, VerifyError> {
 /// 7. `TLS.identifier` → [`VerifyError::IdentifierMismatch`];
 /// 8. expiry: expired only when `now > TLS.time + TLS.expire` → [`VerifyError::Expired`];
 /// 9. userbuf presence and bytes → [`VerifyError::UserBufMismatch`];
-/// 10. HMAC-SHA256 over the content recomputed from the decoded fields, compared in constant
-///     time (every byte compared, no early exit) → [`VerifyError::SignatureMismatch`].
+/// 10. HMAC-SHA256 over the content recomputed from the decoded fields, compared with
+///     `TLS.sig` in constant time by `hmac`'s [`verify_slice`](hmac::Mac::verify_slice)
+///     → [`VerifyError::SignatureMismatch`].
 ///
 /// The cheap claim checks come before the HMAC, as in the Go verifier; the answers they give
 /// (wrong app, wrong user, expired) are visible to anyone who can decode the token anyway.
@@ -285,20 +280,16 @@ pub fn verify(
         let sig_len =
             codec::decode_std_slice(&f.sig, &mut sig).ok_or(VerifyError::SignatureMismatch)?;
         let userbuf_text = f.userbuf.as_ref().map(|(text, _)| text.as_ref());
-        let tag = match f.digits {
-            Some(digits) => mac_digits(key, &f.identifier, digits, userbuf_text),
-            None => mac_content(
-                key,
-                &f.identifier,
-                f.sdk_app_id,
-                f.time,
-                f.expire,
-                userbuf_text,
-            ),
-        };
-        if !constant_time_eq(&tag, &sig[..sig_len]) {
-            return Err(VerifyError::SignatureMismatch);
-        }
+        mac_content(
+            key,
+            &f.identifier,
+            f.sdk_app_id,
+            f.time,
+            f.expire,
+            userbuf_text,
+        )
+        .verify_slice(&sig[..sig_len])
+        .map_err(|_| VerifyError::SignatureMismatch)?;
         Ok(Claims {
             sdk_app_id: f.sdk_app_id,
             identifier: f.identifier.into_owned(),
@@ -349,393 +340,4 @@ pub(crate) fn decode(usersig: &str) -> Result<Decoded, VerifyError> {
             signature: f.sig.into_owned(),
         })
     })
-}
-
-/// A parser for the plain documents every signer writes, in front of `serde_json`.
-///
-/// It accepts a strict subset of JSON: one object whose keys are the seven `TLS.*` names
-/// (each at most once, written without escapes), string values without escapes or control
-/// characters, and `u64` values as plain digits (no sign, fraction, exponent or leading zero),
-/// with JSON whitespace anywhere between tokens. On anything else (an escape such as PHP's
-/// `\/`, an unknown key, a duplicate, a type error, bad UTF-8, a syntax error) it returns
-/// `None` and [`parse`] hands the document to `serde_json`, which decides. So when it answers,
-/// the answer is the one `serde_json` would give (a test checks this on generated and mutated
-/// documents); it only skips serde's generic machinery, which was about a third of
-/// [`verify`]'s time.
-mod fast {
-    use std::borrow::Cow;
-
-    use super::Document;
-
-    pub(super) fn document(doc: &[u8]) -> Option<Document<'_>> {
-        compact(doc).or_else(|| object(doc))
-    }
-
-    /// The compact layout of this crate's and the official Node signer's documents: the keys
-    /// in their order, no whitespace. Matched literally, which is cheaper than [`object`]'s
-    /// key dispatch; anything else goes on to [`object`].
-    fn compact(doc: &[u8]) -> Option<Document<'_>> {
-        let mut p = Parser { doc, pos: 0 };
-        p.literal(b"{\"TLS.ver\":")?;
-        let ver = p.string()?;
-        p.literal(b",\"TLS.identifier\":")?;
-        let identifier = p.string()?;
-        p.literal(b",\"TLS.sdkappid\":")?;
-        let (sdk_app_id, sdk_app_id_text) = p.number_text()?;
-        p.literal(b",\"TLS.time\":")?;
-        let (time, time_text) = p.number_text()?;
-        p.literal(b",\"TLS.expire\":")?;
-        let (expire, expire_text) = p.number_text()?;
-        let userbuf = match p.literal(b",\"TLS.userbuf\":") {
-            Some(()) => Some(Cow::Borrowed(p.string()?)),
-            None => None,
-        };
-        p.literal(b",\"TLS.sig\":")?;
-        let sig = p.string()?;
-        p.literal(b"}")?;
-        (p.pos == doc.len()).then_some(Document {
-            ver: Some(Cow::Borrowed(ver)),
-            identifier: Some(Cow::Borrowed(identifier)),
-            sdk_app_id: Some(sdk_app_id),
-            time: Some(time),
-            expire: Some(expire),
-            userbuf,
-            sig: Some(Cow::Borrowed(sig)),
-            digits: Some([sdk_app_id_text, time_text, expire_text]),
-        })
-    }
-
-    /// Any object of the `TLS.*` keys, in any order, with whitespace.
-    fn object(doc: &[u8]) -> Option<Document<'_>> {
-        let mut p = Parser { doc, pos: 0 };
-        let mut d = Document::default();
-        p.ws();
-        p.eat(b'{')?;
-        p.ws();
-        if p.peek()? == b'}' {
-            p.pos += 1;
-        } else {
-            loop {
-                let key = p.raw_string()?;
-                p.ws();
-                p.eat(b':')?;
-                p.ws();
-                match key {
-                    b"TLS.ver" => set(&mut d.ver, Cow::Borrowed(p.string()?))?,
-                    b"TLS.identifier" => set(&mut d.identifier, Cow::Borrowed(p.string()?))?,
-                    b"TLS.sdkappid" => set(&mut d.sdk_app_id, p.number()?)?,
-                    b"TLS.time" => set(&mut d.time, p.number()?)?,
-                    b"TLS.expire" => set(&mut d.expire, p.number()?)?,
-                    b"TLS.userbuf" => set(&mut d.userbuf, Cow::Borrowed(p.string()?))?,
-                    b"TLS.sig" => set(&mut d.sig, Cow::Borrowed(p.string()?))?,
-                    _ => return None,
-                }
-                p.ws();
-                match p.peek()? {
-                    b',' => {
-                        p.pos += 1;
-                        p.ws();
-                    }
-                    b'}' => {
-                        p.pos += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
-        }
-        p.ws();
-        (p.pos == doc.len()).then_some(d)
-    }
-
-    /// Fills a field that must not be set yet (a duplicate key is left to serde, which refuses it).
-    fn set<T>(slot: &mut Option<T>, value: T) -> Option<()> {
-        if slot.is_some() {
-            return None;
-        }
-        *slot = Some(value);
-        Some(())
-    }
-
-    /// The index of the first `"`, `\\` or control character, eight bytes at a time (SWAR:
-    /// the classic "has a zero byte" and "has a byte less than n" tricks, whose lowest flagged
-    /// byte is always a true match).
-    fn special(bytes: &[u8]) -> Option<usize> {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        let mut words = bytes.chunks_exact(8);
-        let mut offset = 0;
-        for word in &mut words {
-            let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).ok()?);
-            let quote = w ^ (ONES * u64::from(b'"'));
-            let backslash = w ^ (ONES * u64::from(b'\\'));
-            let flags = (quote.wrapping_sub(ONES) & !quote
-                | backslash.wrapping_sub(ONES) & !backslash
-                | w.wrapping_sub(ONES * 0x20) & !w)
-                & HIGH;
-            if flags != 0 {
-                return Some(offset + (flags.trailing_zeros() / 8) as usize);
-            }
-            offset += 8;
-        }
-        let rest = words.remainder();
-        rest.iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            .map(|i| offset + i)
-    }
-
-    struct Parser<'a> {
-        doc: &'a [u8],
-        pos: usize,
-    }
-
-    impl<'a> Parser<'a> {
-        fn peek(&self) -> Option<u8> {
-            self.doc.get(self.pos).copied()
-        }
-
-        fn eat(&mut self, byte: u8) -> Option<()> {
-            (self.peek()? == byte).then(|| self.pos += 1)
-        }
-
-        fn literal(&mut self, text: &[u8]) -> Option<()> {
-            let rest = self.doc.get(self.pos..)?;
-            rest.starts_with(text).then(|| self.pos += text.len())
-        }
-
-        fn ws(&mut self) {
-            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-                self.pos += 1;
-            }
-        }
-
-        /// A string without escapes or control characters, as valid UTF-8.
-        fn string(&mut self) -> Option<&'a str> {
-            std::str::from_utf8(self.raw_string()?).ok()
-        }
-
-        /// The bytes of a string without escapes or control characters (not yet checked to
-        /// be UTF-8).
-        fn raw_string(&mut self) -> Option<&'a [u8]> {
-            self.eat(b'"')?;
-            let rest = self.doc.get(self.pos..)?;
-            let len = special(rest)?;
-            if rest[len] != b'"' {
-                return None;
-            }
-            self.pos += len + 1;
-            Some(&rest[..len])
-        }
-
-        /// A `u64` in plain digits, without a leading zero (unless it is `0`).
-        fn number(&mut self) -> Option<u64> {
-            self.number_text().map(|(n, _)| n)
-        }
-
-        /// [`Parser::number`] and its text, which is then `n`'s canonical decimal.
-        fn number_text(&mut self) -> Option<(u64, &'a [u8])> {
-            let rest = self.doc.get(self.pos..)?;
-            let len = rest
-                .iter()
-                .position(|b| !b.is_ascii_digit())
-                .unwrap_or(rest.len());
-            if len == 0 || (len > 1 && rest[0] == b'0') {
-                return None;
-            }
-            // A fraction or exponent makes it a float: serde's business.
-            if let Some(b'.' | b'e' | b'E') = rest.get(len) {
-                return None;
-            }
-            let mut n = 0u64;
-            if len < 20 {
-                // At most 19 digits: below 10^19, no overflow possible.
-                for &digit in &rest[..len] {
-                    n = n * 10 + u64::from(digit - b'0');
-                }
-            } else {
-                for &digit in &rest[..len] {
-                    n = n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
-                }
-            }
-            self.pos += len;
-            Some((n, &rest[..len]))
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use proptest::prelude::*;
-
-        use super::*;
-
-        fn serde(doc: &[u8]) -> Option<Document<'_>> {
-            serde_json::from_slice(doc).ok()
-        }
-
-        /// The fast parse with its digit texts checked (each the canonical decimal of its
-        /// number) and then dropped, to compare with serde's result.
-        fn checked(d: Option<Document<'_>>) -> Option<Document<'_>> {
-            d.map(|mut d| {
-                if let Some(digits) = d.digits.take() {
-                    let numbers = [d.sdk_app_id, d.time, d.expire];
-                    for (text, n) in digits.iter().zip(numbers) {
-                        assert_eq!(
-                            Some(String::from_utf8_lossy(text).into_owned()),
-                            n.map(|n| n.to_string())
-                        );
-                    }
-                }
-                d
-            })
-        }
-
-        #[test]
-        fn special_finds_the_first_quote_backslash_or_control_byte() {
-            let naive = |b: &[u8]| b.iter().position(|&x| x == b'"' || x == b'\\' || x < 0x20);
-            let fillers = [b'a', 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d];
-            for len in 0..24 {
-                for at in 0..=len {
-                    for special_byte in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
-                        for filler in fillers {
-                            let mut bytes = vec![filler; len];
-                            if at < len {
-                                bytes[at] = special_byte;
-                                // A second one later must not matter.
-                                if at + 3 < len {
-                                    bytes[at + 3] = 0x00;
-                                }
-                            }
-                            assert_eq!(special(&bytes), naive(&bytes), "{bytes:?}");
-                        }
-                    }
-                }
-            }
-        }
-
-        #[test]
-        fn plain_documents_take_the_fast_path() {
-            let docs: [&[u8]; 4] = [
-                br#"{"TLS.ver":"2.0","TLS.identifier":"xiaojun","TLS.sdkappid":1400000000,"TLS.time":1569910200,"TLS.expire":15552000,"TLS.sig":"abc="}"#,
-                b"{ \"TLS.sig\" : \"x\" ,\n\t\"TLS.time\":0 }\r\n",
-                b"{}",
-                "{\"TLS.identifier\":\"中文🦀\",\"TLS.userbuf\":\"\"}".as_bytes(),
-            ];
-            for doc in docs {
-                let fast = checked(document(doc));
-                assert!(fast.is_some(), "{}", String::from_utf8_lossy(doc));
-                assert_eq!(fast, serde(doc));
-            }
-        }
-
-        #[test]
-        fn everything_else_is_left_to_serde() {
-            let docs: [&[u8]; 16] = [
-                br#"{"TLS.identifier":"a\/b"}"#,
-                br#"{"TLS.other":1}"#,
-                br#"{"TLS.time":1,"TLS.time":1}"#,
-                br#"{"TLS.time":01}"#,
-                br#"{"TLS.time":1.0}"#,
-                br#"{"TLS.time":1e3}"#,
-                br#"{"TLS.time":-1}"#,
-                br#"{"TLS.time":18446744073709551616}"#,
-                br#"{"TLS.time":"1"}"#,
-                br#"{"TLS.ver":2}"#,
-                br#"{"TLS.ver":null}"#,
-                br#"{"TLS.ver":"2.0",}"#,
-                br#"{"TLS.ver":"2.0"} x"#,
-                b"{\"TLS.ver\":\"\xff\"}",
-                b"{\"TLS.ver\":\"a\x01\"}",
-                br#"[]"#,
-            ];
-            for doc in docs {
-                assert_eq!(document(doc), None, "{}", String::from_utf8_lossy(doc));
-            }
-            // The largest u64 still parses, like serde.
-            let max = br#"{"TLS.time":18446744073709551615}"#;
-            assert_eq!(checked(document(max)), serde(max));
-            assert!(document(max).is_some());
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(256))]
-
-            /// The compact layout (this crate's, Node's) is matched literally, and agrees with
-            /// serde; escaped strings go on to the general path, which leaves them to serde.
-            #[test]
-            fn compact_layout_agrees_with_serde(
-                identifier in any::<String>(),
-                numbers in any::<(u64, u64, u64)>(),
-                userbuf in prop::option::of("[A-Za-z0-9+/=]{0,20}"),
-                sig in "[A-Za-z0-9+/=]{0,44}",
-            ) {
-                let (sdk_app_id, time, expire) = numbers;
-                let userbuf = userbuf.map(|u| format!(",\"TLS.userbuf\":\"{u}\"")).unwrap_or_default();
-                let id_json = serde_json::to_string(&identifier).unwrap();
-                let doc = format!(
-                    "{{\"TLS.ver\":\"2.0\",\"TLS.identifier\":{id_json},\"TLS.sdkappid\":{sdk_app_id},\"TLS.time\":{time},\"TLS.expire\":{expire}{userbuf},\"TLS.sig\":\"{sig}\"}}"
-                );
-                let escaped = id_json.contains('\\');
-                prop_assert_eq!(compact(doc.as_bytes()).is_some(), !escaped);
-                prop_assert_eq!(document(doc.as_bytes()).is_some(), !escaped);
-                if let Some(fast) = checked(compact(doc.as_bytes())) {
-                    prop_assert!(fast.digits.is_none());
-                    prop_assert_eq!(Some(fast), serde(doc.as_bytes()));
-                }
-            }
-        }
-
-        fn value() -> impl Strategy<Value = String> {
-            prop_oneof![
-                any::<u64>().prop_map(|n| n.to_string()),
-                "[0-9]{1,21}",
-                any::<String>().prop_map(|s| serde_json::to_string(&s).unwrap()),
-                "\"[ -~]{0,12}\"",
-                Just("null".to_owned()),
-                Just("1.5".to_owned()),
-                Just("[1]".to_owned()),
-            ]
-        }
-
-        fn key() -> impl Strategy<Value = String> {
-            prop_oneof![
-                prop::sample::select(vec![
-                    "TLS.ver",
-                    "TLS.identifier",
-                    "TLS.sdkappid",
-                    "TLS.time",
-                    "TLS.expire",
-                    "TLS.userbuf",
-                    "TLS.sig",
-                ])
-                .prop_map(|k| format!("\"{k}\"")),
-                Just("\"TLS.other\"".to_owned()),
-                Just("\"TLS\\u002esig\"".to_owned()),
-            ]
-        }
-
-        fn ws() -> impl Strategy<Value = String> {
-            prop_oneof![4 => Just(String::new()), 1 => "[ \t\r\n]{1,3}"]
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(256))]
-
-            /// Whenever the fast path answers, serde agrees.
-            #[test]
-            fn agrees_with_serde(
-                members in prop::collection::vec((key(), value(), ws()), 0..9),
-                edit in prop::option::of((any::<prop::sample::Index>(), any::<u8>())),
-            ) {
-                let body: Vec<String> = members.iter().map(|(k, v, w)| format!("{w}{k}{w}:{w}{v}{w}")).collect();
-                let mut doc = format!("{{{}}}", body.join(",")).into_bytes();
-                if let Some((at, byte)) = edit {
-                    let i = at.index(doc.len());
-                    doc[i] = byte;
-                }
-                if let Some(fast) = checked(document(&doc)) {
-                    prop_assert_eq!(Some(fast), serde(&doc));
-                }
-            }
-        }
-    }
 }
