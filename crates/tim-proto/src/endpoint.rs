@@ -1,7 +1,7 @@
 //! Addressing: data centres, base URLs and the REST URL with its query string.
 //!
 //! Every call is `POST {base}/v4/{service}/{command}?sdkappid=…&identifier=…&usersig=…&random=…&contenttype=json`
-//! (api-facts §1.1). The UserSig and `random` are inputs: this crate neither signs nor draws random
+//! (`docs/protocol/conventions.md`). The UserSig and `random` are inputs: this crate neither signs nor draws random
 //! numbers.
 
 use std::fmt;
@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-/// A documented data centre of the service, with its primary and backup domain (api-facts §1.2).
+/// A documented data centre of the service, with its primary and backup domain (`docs/protocol/conventions.md`).
 ///
 /// The SDKAppID's region decides which one an app must use; calling the wrong one answers 70016 or
 /// 70020.
@@ -143,7 +143,7 @@ impl FromStr for Region {
 /// A base URL that calls are sent to: a region's domain over HTTPS, or a custom URL (plain `http`
 /// allowed, for an emulator on loopback).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Endpoint {
+pub struct BaseUrl {
     /// `scheme://authority[/prefix]`, without a trailing slash.
     base: String,
 }
@@ -151,7 +151,7 @@ pub struct Endpoint {
 /// A custom base URL was rejected.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum EndpointError {
+pub enum BaseUrlError {
     /// The URL does not start with `http://` or `https://`.
     #[error("base url must start with http:// or https://")]
     Scheme,
@@ -166,17 +166,17 @@ pub enum EndpointError {
     Invalid(String),
 }
 
-impl Endpoint {
+impl BaseUrl {
     /// The primary domain of a region, over HTTPS.
     pub fn region(region: Region) -> Self {
-        Endpoint {
+        BaseUrl {
             base: format!("https://{}", region.domain()),
         }
     }
 
     /// The backup domain of a region, over HTTPS, if it has one.
     pub fn region_backup(region: Region) -> Option<Self> {
-        region.backup_domain().map(|domain| Endpoint {
+        region.backup_domain().map(|domain| BaseUrl {
             base: format!("https://{domain}"),
         })
     }
@@ -184,24 +184,24 @@ impl Endpoint {
     /// A custom base URL such as `http://127.0.0.1:8080` or `https://proxy.example/tim`.
     ///
     /// A path prefix is kept; a trailing slash is dropped.
-    pub fn custom(url: &str) -> Result<Self, EndpointError> {
+    pub fn custom(url: &str) -> Result<Self, BaseUrlError> {
         let url = url.trim();
         let rest = url
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"))
-            .ok_or(EndpointError::Scheme)?;
+            .ok_or(BaseUrlError::Scheme)?;
         if url.contains(['?', '#']) {
-            return Err(EndpointError::Query);
+            return Err(BaseUrlError::Query);
         }
         let authority = rest.split('/').next().unwrap_or_default();
         if authority.is_empty() {
-            return Err(EndpointError::NoHost);
+            return Err(BaseUrlError::NoHost);
         }
         let base = url.trim_end_matches('/').to_owned();
         // Parse once so that a bad authority is caught here, not at the first call.
         base.parse::<http::Uri>()
-            .map_err(|e| EndpointError::Invalid(e.to_string()))?;
-        Ok(Endpoint { base })
+            .map_err(|e| BaseUrlError::Invalid(e.to_string()))?;
+        Ok(BaseUrl { base })
     }
 
     /// The base URL, without a trailing slash.
@@ -211,7 +211,7 @@ impl Endpoint {
 
     /// The full URL of a call; see [`QueryParams`] for what goes into the query.
     ///
-    /// The result contains the UserSig: never log it (see [`redact_url`]).
+    /// The result contains the UserSig: never log it unredacted (see [`tim_redact::redact`]).
     pub fn url(&self, path: ApiPath, params: &QueryParams<'_>) -> String {
         format!(
             "{}/v4/{}/{}?sdkappid={}&identifier={}&usersig={}&random={}&contenttype=json",
@@ -226,21 +226,21 @@ impl Endpoint {
     }
 }
 
-impl fmt::Debug for Endpoint {
+impl fmt::Debug for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Endpoint").field(&self.base).finish()
+        f.debug_tuple("BaseUrl").field(&self.base).finish()
     }
 }
 
-impl fmt::Display for Endpoint {
+impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.base)
     }
 }
 
-impl From<Region> for Endpoint {
+impl From<Region> for BaseUrl {
     fn from(region: Region) -> Self {
-        Endpoint::region(region)
+        BaseUrl::region(region)
     }
 }
 
@@ -252,7 +252,7 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// The UserSig's alphabet (`A-Za-z0-9*-_`) goes into the query as is: `*` is a sub-delimiter
-/// RFC 3986 allows there, and every official SDK sends it raw (api-facts §1.1); whether the
+/// RFC 3986 allows there, and every official SDK sends it raw (`docs/protocol/conventions.md`); whether the
 /// service would decode `%2A` is not documented. Anything outside the alphabet is encoded.
 const USERSIG_VALUE: &AsciiSet = &QUERY_VALUE.remove(b'*');
 
@@ -303,41 +303,6 @@ impl fmt::Debug for QueryParams<'_> {
     }
 }
 
-/// A URL with the `usersig` query value replaced by `[redacted]`, for logs and error messages.
-///
-/// ```
-/// let url = "https://console.tim.qq.com/v4/recentcontact/get_list?sdkappid=1&identifier=admin&usersig=eJy-secret_&random=7&contenttype=json";
-/// assert_eq!(
-///     tim_proto::redact_url(url),
-///     "https://console.tim.qq.com/v4/recentcontact/get_list?sdkappid=1&identifier=admin&usersig=[redacted]&random=7&contenttype=json",
-/// );
-/// ```
-pub fn redact_url(url: &str) -> String {
-    let mut out = String::with_capacity(url.len());
-    let mut rest = url;
-    while let Some(pos) = find_usersig(rest) {
-        let value_start = pos + "usersig=".len();
-        out.push_str(&rest[..value_start]);
-        out.push_str("[redacted]");
-        let tail = &rest[value_start..];
-        let end = tail.find(['&', '#', ' ', '"', '\'']).unwrap_or(tail.len());
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The position of a `usersig=` key at the start of the query or after `&` (any ASCII case).
-fn find_usersig(s: &str) -> Option<usize> {
-    let bytes = s.as_bytes();
-    let key = b"usersig=";
-    (0..bytes.len().saturating_sub(key.len() - 1)).find(|&i| {
-        bytes[i..].len() >= key.len()
-            && bytes[i..i + key.len()].eq_ignore_ascii_case(key)
-            && (i == 0 || matches!(bytes[i - 1], b'?' | b'&'))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,7 +318,7 @@ mod tests {
 
     #[test]
     fn builds_the_documented_url() {
-        let url = Endpoint::region(Region::China)
+        let url = BaseUrl::region(Region::China)
             .url(ApiPath::new("recentcontact", "get_list"), &params());
         assert_eq!(
             url,
@@ -368,7 +333,7 @@ mod tests {
             identifier: "a&b=c d/é",
             ..params()
         };
-        let url = Endpoint::custom("http://127.0.0.1:8080/")
+        let url = BaseUrl::custom("http://127.0.0.1:8080/")
             .expect("valid")
             .url(ApiPath::new("s", "c"), &p);
         assert!(url.starts_with("http://127.0.0.1:8080/v4/s/c?"), "{url}");
@@ -378,23 +343,23 @@ mod tests {
     #[test]
     fn custom_endpoints_are_validated() {
         assert_eq!(
-            Endpoint::custom("ftp://x").unwrap_err(),
-            EndpointError::Scheme
+            BaseUrl::custom("ftp://x").unwrap_err(),
+            BaseUrlError::Scheme
         );
         assert_eq!(
-            Endpoint::custom("http://").unwrap_err(),
-            EndpointError::NoHost
+            BaseUrl::custom("http://").unwrap_err(),
+            BaseUrlError::NoHost
         );
         assert_eq!(
-            Endpoint::custom("http://h/?a=1").unwrap_err(),
-            EndpointError::Query
+            BaseUrl::custom("http://h/?a=1").unwrap_err(),
+            BaseUrlError::Query
         );
         assert!(matches!(
-            Endpoint::custom("http://bad host"),
-            Err(EndpointError::Invalid(_))
+            BaseUrl::custom("http://bad host"),
+            Err(BaseUrlError::Invalid(_))
         ));
         assert_eq!(
-            Endpoint::custom("https://p.example/tim/")
+            BaseUrl::custom("https://p.example/tim/")
                 .expect("valid")
                 .as_str(),
             "https://p.example/tim"
@@ -406,11 +371,11 @@ mod tests {
         for &r in Region::ALL {
             assert_eq!(r.name().parse::<Region>(), Ok(r));
             assert_eq!(r.domain().parse::<Region>(), Ok(r));
-            assert!(Endpoint::region(r).as_str().starts_with("https://"));
+            assert!(BaseUrl::region(r).as_str().starts_with("https://"));
         }
         assert_eq!(Region::Riyadh.backup_domain(), None);
         assert_eq!(
-            Endpoint::region_backup(Region::China)
+            BaseUrl::region_backup(Region::China)
                 .expect("has one")
                 .as_str(),
             "https://adminapi.my-imcloud.com"
@@ -420,15 +385,13 @@ mod tests {
 
     #[test]
     fn redaction_hides_every_usersig_and_debug_never_shows_it() {
-        let url = Endpoint::region(Region::Seoul).url(ApiPath::new("a", "b"), &params());
-        let redacted = redact_url(&url);
+        let url = BaseUrl::region(Region::Seoul).url(ApiPath::new("a", "b"), &params());
+        let redacted = tim_redact::redact(&url);
         assert!(!redacted.contains("eJyr"), "{redacted}");
         assert!(
             redacted.contains("usersig=[redacted]&random="),
             "{redacted}"
         );
-        assert_eq!(redact_url("x?USERSIG=abc"), "x?USERSIG=[redacted]");
-        assert_eq!(redact_url("no query"), "no query");
         assert!(!format!("{:?}", params()).contains("eJyr"));
     }
 }

@@ -6,7 +6,8 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::endpoint::{ApiPath, Endpoint, QueryParams};
+use crate::call::ApiRequest;
+use crate::endpoint::{BaseUrl, QueryParams};
 use crate::error_code::ErrorCode;
 
 /// How many bytes of an unusable body an error keeps.
@@ -37,7 +38,7 @@ impl Serialize for ActionStatus {
 
 impl<'de> Deserialize<'de> for ActionStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Text::deserialize(d)?.0;
+        let s = crate::wire::Key::deserialize(d)?.0;
         Ok(match &*s {
             "OK" => ActionStatus::Ok,
             "FAIL" => ActionStatus::Fail,
@@ -46,35 +47,10 @@ impl<'de> Deserialize<'de> for ActionStatus {
     }
 }
 
-/// A string that borrows from the input when it can. (serde's own `Cow<str>` always copies; this
-/// one only copies strings with escapes.)
-pub(crate) struct Text<'de>(pub(crate) std::borrow::Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
-                Ok(Text(std::borrow::Cow::Borrowed(v)))
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
-                Ok(Text(std::borrow::Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'de>, E> {
-                Ok(Text(std::borrow::Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
 /// Defines a response type: the fields given, plus the four envelope fields every response
-/// carries (`ActionStatus`, `ErrorCode`, `ErrorInfo`, `ErrorDisplay`; api-facts §1.4), with
-/// serde's derives and [`ApiResponse`] implemented, so one parse reads the envelope and the body.
+/// carries (`ActionStatus`, `ErrorCode`, `ErrorInfo`, `ErrorDisplay`; `docs/protocol/conventions.md`),
+/// with serde's derives and [`ApiResponse`] implemented, so one parse reads the envelope and the
+/// body.
 ///
 /// The caller's crate needs `serde` (as it does for any [`ApiRequest`] body). `ErrorInfo` and
 /// `ErrorDisplay` are optional because the live service omits them on success.
@@ -94,8 +70,136 @@ impl<'de> Deserialize<'de> for Text<'de> {
 /// assert_eq!(r.total, 3);
 /// # Ok::<(), tim_proto::DecodeError>(())
 /// ```
+///
+/// # A vector of wire items
+///
+/// A response whose main content is a vector of [wire items](crate::wire) (a page of
+/// conversations, say) declares it after the struct with `items "WireName" => field: Vec<Item>;`.
+/// The field is serialized first, `null` or absent reads as empty, and [`ApiResponse::decode_body`]
+/// reads the body optimistically: first with the items' strict readers, which refuse anything
+/// unusual, and only when one refused, again with the robust ones. A strict reading that succeeds
+/// is exactly the robust one (property-tested), so the difference is only time. No global or
+/// thread-local state is involved: the strict reading is a private twin type.
+///
+/// ```
+/// tim_proto::wire_item! {
+///     /// A made-up item.
+///     pub enum Thing {
+///         tag "Kind";
+///         /// Anything else, kept whole.
+///         _ => Unknown(UnknownThing { kind }),
+///         /// Kind 1.
+///         1 => Small(SmallThing { "Id" => id }),
+///     }
+///     /// What every thing has.
+///     pub struct ThingMeta {
+///         /// `Size`, 0 when absent.
+///         "Size" => pub size: u64 = 0,
+///     }
+/// }
+///
+/// tim_proto::api_response! {
+///     /// A page of things.
+///     #[derive(Clone, Debug)]
+///     pub struct Things {
+///         /// `Complete`.
+///         #[serde(rename = "Complete")]
+///         pub complete: u32,
+///     }
+///     /// `Thing`: the things.
+///     items "Thing" => pub things: Vec<Thing>;
+/// }
+///
+/// let body = r#"{"ActionStatus":"OK","ErrorCode":0,"Complete":1,"Thing":[{"Kind":1,"Id":"a","Size":3},{"Kind":9}]}"#;
+/// let r: Things = tim_proto::decode(&http::Response::new(body))?;
+/// assert!(matches!(&r.things[0], Thing::Small(s) if s.id == "a" && s.meta.size == 3));
+/// assert!(matches!(&r.things[1], Thing::Unknown(u) if u.kind == Some(9)));
+/// # Ok::<(), tim_proto::DecodeError>(())
+/// ```
 #[macro_export]
 macro_rules! api_response {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $fvis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+        $(#[doc = $idoc:literal])*
+        items $iwire:literal => $ivis:vis $ifield:ident : Vec<$ity:ty>;
+    ) => {
+        $(#[$meta])*
+        #[derive(::serde::Serialize)]
+        $vis struct $name {
+            $(#[doc = $idoc])*
+            #[serde(rename = $iwire)]
+            $ivis $ifield: ::std::vec::Vec<$ity>,
+            $( $(#[$fmeta])* $fvis $field : $ty, )*
+            /// `ActionStatus`: `OK` or `FAIL`.
+            #[serde(rename = "ActionStatus")]
+            pub action_status: $crate::ActionStatus,
+            /// `ErrorCode`, 0 on success.
+            #[serde(rename = "ErrorCode")]
+            pub error_code: $crate::ErrorCode,
+            /// `ErrorInfo`: the service's explanation of a failure.
+            #[serde(rename = "ErrorInfo", default, skip_serializing_if = "Option::is_none")]
+            pub error_info: ::core::option::Option<::std::string::String>,
+            /// `ErrorDisplay`: text meant for end users.
+            #[serde(rename = "ErrorDisplay", default, skip_serializing_if = "Option::is_none")]
+            pub error_display: ::core::option::Option<::std::string::String>,
+        }
+
+        const _: () = {
+            /// The reading of the body: `I` is the robust or the strict item vector.
+            #[derive(::serde::Deserialize)]
+            struct Twin<I> {
+                #[serde(rename = $iwire, default)]
+                $ifield: I,
+                $( $(#[$fmeta])* $field : $ty, )*
+                #[serde(rename = "ActionStatus")]
+                action_status: $crate::ActionStatus,
+                #[serde(rename = "ErrorCode")]
+                error_code: $crate::ErrorCode,
+                #[serde(rename = "ErrorInfo", default)]
+                error_info: ::core::option::Option<::std::string::String>,
+                #[serde(rename = "ErrorDisplay", default)]
+                error_display: ::core::option::Option<::std::string::String>,
+            }
+
+            impl<I: ::core::convert::Into<::std::vec::Vec<$ity>>> Twin<I> {
+                fn finish(self) -> $name {
+                    $name {
+                        $ifield: self.$ifield.into(),
+                        $( $field: self.$field, )*
+                        action_status: self.action_status,
+                        error_code: self.error_code,
+                        error_info: self.error_info,
+                        error_display: self.error_display,
+                    }
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for $name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::core::result::Result<Self, D::Error> {
+                    <Twin<$crate::wire::RobustItems<$ity>> as ::serde::Deserialize<'de>>::deserialize(d)
+                        .map(Twin::finish)
+                }
+            }
+
+            impl $crate::ApiResponse for $name {
+                fn error(&self) -> ::core::option::Option<$crate::ApiError> {
+                    $crate::envelope_error(
+                        &self.action_status,
+                        self.error_code,
+                        self.error_info.as_deref(),
+                        self.error_display.as_deref(),
+                    )
+                }
+
+                fn decode_body(body: &[u8]) -> ::core::result::Result<Self, $crate::wire::JsonError> {
+                    $crate::wire::optimistic(body, Twin::<$crate::wire::StrictItems<$ity>>::finish)
+                }
+            }
+        };
+    };
     (
         $(#[$meta:meta])*
         $vis:vis struct $name:ident {
@@ -134,7 +238,7 @@ macro_rules! api_response {
 }
 
 api_response! {
-    /// The four fields every response carries (api-facts §1.4), alone: the whole answer of APIs
+    /// The four fields every response carries (`docs/protocol/conventions.md`), alone: the whole answer of APIs
     /// such as `recentcontact/delete`.
     #[derive(Clone, Debug, PartialEq, Eq, Default)]
     pub struct Envelope {}
@@ -247,46 +351,30 @@ pub enum EncodeError {
 pub trait ApiResponse: DeserializeOwned {
     /// The error the envelope fields report, if any.
     fn error(&self) -> Option<ApiError>;
-}
 
-/// One REST API: its path, its JSON body and its response type.
-///
-/// An endpoint is a few lines:
-///
-/// ```
-/// use serde::Serialize;
-/// use tim_proto::{ApiPath, ApiRequest, Envelope};
-///
-/// #[derive(Serialize)]
-/// struct Kick {
-///     #[serde(rename = "UserID")]
-///     user_id: String,
-/// }
-///
-/// impl ApiRequest for Kick {
-///     const PATH: ApiPath = ApiPath::new("im_open_login_svc", "kick");
-///     type Response = Envelope;
-/// }
-/// ```
-pub trait ApiRequest: Serialize {
-    /// `v4/{service}/{command}`.
-    const PATH: ApiPath;
-    /// What a successful call returns.
-    type Response: ApiResponse;
+    /// Reads a body (the default: `serde_json::from_slice`). Responses that carry a vector of
+    /// [wire items](crate::wire) read it optimistically here (see [`api_response!`](crate::api_response)).
+    ///
+    /// # Errors
+    ///
+    /// What serde_json reports for a body that does not fit the type.
+    fn decode_body(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
 }
 
 /// Encodes a call as an `http` 1.x request: `POST`, the JSON body, `Content-Type: application/json`.
 ///
-/// The URI contains the UserSig; log requests only through [`crate::redact_url`].
+/// The URI contains the UserSig; log requests only through [`tim_redact::redact`].
 pub fn encode<R: ApiRequest>(
     request: &R,
-    endpoint: &Endpoint,
+    base: &BaseUrl,
     params: &QueryParams<'_>,
 ) -> Result<http::Request<Bytes>, EncodeError> {
     let body = serde_json::to_vec(request)?;
     let request = http::Request::builder()
         .method(http::Method::POST)
-        .uri(endpoint.url(R::PATH, params))
+        .uri(base.url(R::PATH, params))
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Bytes::from(body))?;
     Ok(request)
@@ -316,7 +404,7 @@ pub fn decode_parts<R: ApiResponse>(
         });
     }
     // One pass over the body in the common case: the typed response carries the envelope fields.
-    match crate::optimistic::read(|| serde_json::from_slice::<R>(body)) {
+    match R::decode_body(body) {
         Ok(typed) => match typed.error() {
             Some(error) => Err(DecodeError::Api(error)),
             None => Ok(typed),
@@ -350,7 +438,7 @@ pub fn excerpt(body: &[u8]) -> String {
     {
         cut = &cut[..e.valid_up_to()];
     }
-    let mut text = crate::endpoint::redact_url(&String::from_utf8_lossy(cut));
+    let mut text = tim_redact::redact(&String::from_utf8_lossy(cut)).into_owned();
     if body.len() > EXCERPT_LEN {
         text.push('…');
     }

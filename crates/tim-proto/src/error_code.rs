@@ -1,7 +1,7 @@
 //! Service error codes: an open newtype with a named constant, a description and a class for every
 //! code the service documents.
 //!
-//! The table follows `api-facts.md` §2 (public 600xx/700xx/8000x codes and the private 5000x codes of
+//! The table follows `docs/protocol/error-codes.md` (public 600xx/700xx/8000x codes and the private 5000x codes of
 //! `recentcontact/*`). Codes outside the table still round-trip: [`ErrorCode`] is a plain `i64`.
 
 use std::fmt;

@@ -2,17 +2,20 @@
 //! (`delete`).
 //!
 //! Wire names are kept exactly (`From_Account`, `TopStartIndex`, `ToGroupid`, ...); Rust names are
-//! snake_case. See `docs/protocol/recentcontact.md` for the semantics.
+//! snake_case. See `docs/protocol/get_list.md` and `docs/protocol/delete.md` for the semantics and
+//! their sources.
 
 use std::fmt;
+use std::str::FromStr;
 
-use serde::de::{self, MapAccess, Visitor};
+use serde::de;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
 
+use crate::call::{ApiRequest, Idempotency};
 use crate::endpoint::ApiPath;
-use crate::envelope::{ApiRequest, Envelope};
+use crate::envelope::Envelope;
+use crate::pager::{self, CursorParseError, PageError, PagedRequest};
 
 bitflags::bitflags! {
     /// `AssistFlags` of `get_list`.
@@ -71,7 +74,7 @@ impl<'de> Deserialize<'de> for AssistFlags {
 /// `recentcontact/get_list`: one page of an account's conversation list.
 ///
 /// Build the first request with [`GetListRequest::first`]; let [`crate::pager::Pager`] build the
-/// rest, since the four cursor fields must always travel together.
+/// rest, since the four cursor fields must always travel together ([`ListCursor`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GetListRequest {
     /// `From_Account`: whose list.
@@ -97,20 +100,41 @@ pub struct GetListRequest {
 impl GetListRequest {
     /// The request for the first page (all cursors 0).
     pub fn first(from_account: impl Into<String>, assist_flags: AssistFlags) -> Self {
-        GetListRequest {
-            from_account: from_account.into(),
-            time_stamp: 0,
-            start_index: 0,
-            top_time_stamp: 0,
-            top_start_index: 0,
-            assist_flags,
-        }
+        ListCursor::START.request(from_account, assist_flags)
     }
 }
 
 impl ApiRequest for GetListRequest {
     const PATH: ApiPath = ApiPath::new("recentcontact", "get_list");
+    /// A read.
+    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
     type Response = GetListResponse;
+}
+
+impl PagedRequest for GetListRequest {
+    type Cursor = ListCursor;
+    type Item = SessionItem;
+
+    fn cursor(&self) -> ListCursor {
+        ListCursor::of_request(self)
+    }
+
+    fn set_cursor(&mut self, cursor: &ListCursor) {
+        self.time_stamp = cursor.time_stamp;
+        self.start_index = cursor.start_index;
+        self.top_time_stamp = cursor.top_time_stamp;
+        self.top_start_index = cursor.top_start_index;
+    }
+
+    fn into_page(
+        response: GetListResponse,
+    ) -> Result<(Vec<SessionItem>, Option<ListCursor>), PageError> {
+        let next = pager::complete_flag_step(
+            response.complete_flag,
+            ListCursor::of_response(&response),
+        )?;
+        Ok((response.sessions, next))
+    }
 }
 
 crate::api_response! {
@@ -120,9 +144,6 @@ crate::api_response! {
     /// `CompleteFlag` is 0.
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub struct GetListResponse {
-        /// `SessionItem`: the conversations of this page (absent or `null` reads as empty).
-        #[serde(rename = "SessionItem", default, deserialize_with = "null_as_empty")]
-        pub sessions: Vec<SessionItem>,
         /// `CompleteFlag`: 1 when the whole list has been returned, 0 when there is more.
         #[serde(rename = "CompleteFlag")]
         pub complete_flag: u32,
@@ -151,6 +172,8 @@ crate::api_response! {
         )]
         pub top_start_index: Option<u64>,
     }
+    /// `SessionItem`: the conversations of this page (absent or `null` reads as empty).
+    items "SessionItem" => pub sessions: Vec<SessionItem>;
 }
 
 impl GetListResponse {
@@ -160,44 +183,155 @@ impl GetListResponse {
     }
 }
 
-/// `SessionItem`: `null` reads as empty. JSON gives no length up front, so the vector starts at a
-/// typical page's size instead of doubling its way there (each doubling copies every item).
-fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SessionItem>, D::Error> {
-    struct Items;
-    impl<'de> Visitor<'de> for Items {
-        type Value = Vec<SessionItem>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an array of SessionItem or null")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_seq(Items)
-        }
-        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            /// A typical page (the emulator's default and the size most lists are read at).
-            const TYPICAL_PAGE: usize = 100;
-            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(TYPICAL_PAGE).min(1024));
-            if crate::optimistic::strict() {
-                // Each item is built straight into the vector rather than passed up by value.
-                while seq
-                    .next_element_seed(StrictInto(&mut items))
-                    .map_err(crate::optimistic::refused)?
-                    .is_some()
-                {}
-            } else {
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-            }
-            Ok(items)
+/// Where a walk of `get_list` stands: both cursors, which always travel together.
+///
+/// Its text form (`v1.<TimeStamp>.<StartIndex>.<TopTimeStamp>.<TopStartIndex>`) is stable and
+/// URL-safe, so a caller can persist it and resume later with [`crate::pager::Pager::resume`].
+///
+/// ```
+/// use tim_proto::recent_contact::ListCursor;
+///
+/// let c: ListCursor = "v1.1631012800.3.1631012700.0".parse()?;
+/// assert_eq!(c.to_string(), "v1.1631012800.3.1631012700.0");
+/// assert_eq!(ListCursor::START.to_string(), "v1.0.0.0.0");
+/// # Ok::<(), tim_proto::pager::CursorParseError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ListCursor {
+    time_stamp: u64,
+    start_index: u64,
+    top_time_stamp: u64,
+    top_start_index: u64,
+}
+
+impl ListCursor {
+    /// The start of a list (all four fields 0).
+    pub const START: ListCursor = ListCursor {
+        time_stamp: 0,
+        start_index: 0,
+        top_time_stamp: 0,
+        top_start_index: 0,
+    };
+
+    /// The text form's version prefix.
+    const VERSION: &'static str = "v1";
+    /// The text form, for error messages.
+    const FORM: &'static str = "v1.<TimeStamp>.<StartIndex>.<TopTimeStamp>.<TopStartIndex>";
+
+    /// A cursor from its four fields.
+    pub const fn new(
+        time_stamp: u64,
+        start_index: u64,
+        top_time_stamp: u64,
+        top_start_index: u64,
+    ) -> Self {
+        ListCursor {
+            time_stamp,
+            start_index,
+            top_time_stamp,
+            top_start_index,
         }
     }
-    d.deserialize_option(Items)
+
+    /// The cursor a request carries.
+    pub fn of_request(request: &GetListRequest) -> Self {
+        ListCursor {
+            time_stamp: request.time_stamp,
+            start_index: request.start_index,
+            top_time_stamp: request.top_time_stamp,
+            top_start_index: request.top_start_index,
+        }
+    }
+
+    /// The cursor a response hands back, if it carries all four fields.
+    pub fn of_response(response: &GetListResponse) -> Option<Self> {
+        Some(ListCursor {
+            time_stamp: response.time_stamp?,
+            start_index: response.start_index?,
+            top_time_stamp: response.top_time_stamp?,
+            top_start_index: response.top_start_index?,
+        })
+    }
+
+    /// `TimeStamp`.
+    pub fn time_stamp(&self) -> u64 {
+        self.time_stamp
+    }
+
+    /// `StartIndex`.
+    pub fn start_index(&self) -> u64 {
+        self.start_index
+    }
+
+    /// `TopTimeStamp`.
+    pub fn top_time_stamp(&self) -> u64 {
+        self.top_time_stamp
+    }
+
+    /// `TopStartIndex`.
+    pub fn top_start_index(&self) -> u64 {
+        self.top_start_index
+    }
+
+    /// The request for this cursor.
+    pub fn request(&self, from_account: impl Into<String>, assist_flags: AssistFlags) -> GetListRequest {
+        GetListRequest {
+            from_account: from_account.into(),
+            time_stamp: self.time_stamp,
+            start_index: self.start_index,
+            top_time_stamp: self.top_time_stamp,
+            top_start_index: self.top_start_index,
+            assist_flags,
+        }
+    }
+}
+
+impl fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&pager::cursor_text(
+            Self::VERSION,
+            &[
+                self.time_stamp,
+                self.start_index,
+                self.top_time_stamp,
+                self.top_start_index,
+            ],
+        ))
+    }
+}
+
+impl fmt::Debug for ListCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ListCursor({self})")
+    }
+}
+
+impl FromStr for ListCursor {
+    type Err = CursorParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let [time_stamp, start_index, top_time_stamp, top_start_index] =
+            pager::parse_cursor_text(s, Self::VERSION, Self::FORM)?;
+        Ok(ListCursor {
+            time_stamp,
+            start_index,
+            top_time_stamp,
+            top_start_index,
+        })
+    }
+}
+
+impl Serialize for ListCursor {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ListCursor {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = crate::wire::Key::deserialize(d)?.0;
+        s.parse().map_err(de::Error::custom)
+    }
 }
 
 /// `Type` 1: a one-to-one (C2C) conversation.
@@ -205,90 +339,48 @@ pub const TYPE_C2C: i64 = 1;
 /// `Type` 2: a group (G2C) conversation.
 pub const TYPE_GROUP: i64 = 2;
 
-/// One entry of `SessionItem`: a one-to-one conversation, a group conversation, or a kind this
-/// crate does not know, kept whole.
-///
-/// Serializing writes the wire form back, unknown fields included, so a conversation can be
-/// passed on exactly as the service sent it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SessionItem {
-    /// `Type` 1 with `To_Account`.
-    C2c(C2cSession),
-    /// `Type` 2 with `GroupId`.
-    Group(GroupSession),
-    /// Any other `Type`, a known `Type` without its id field, or any field of an unexpected JSON
-    /// type: the item as received.
-    Unknown(UnknownSession),
-}
-
-/// A one-to-one conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct C2cSession {
-    /// `To_Account`: the other party's UserID.
-    pub to_account: String,
-    /// The fields every conversation has.
-    pub meta: SessionMeta,
-}
-
-/// A group conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupSession {
-    /// `GroupId`.
-    pub group_id: String,
-    /// The fields every conversation has.
-    pub meta: SessionMeta,
-}
-
-/// A conversation of a kind this crate does not model.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownSession {
-    /// The `Type` received, if it was an integer.
-    pub session_type: Option<i64>,
-    /// The whole item as received (usually an object; anything else the array held is kept too).
-    pub raw: Value,
-}
-
-/// What one-to-one and group conversations share.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct SessionMeta {
-    /// `MsgTime`: the conversation's time (Unix seconds of its last message); 0 when absent.
-    pub msg_time: u64,
-    /// `TopFlag`: 1 pinned, 0 normal; 0 when absent.
-    pub top_flag: u32,
-    /// `StandardMark`: the standard marks as a bit string, when the flags ask for it.
-    pub standard_mark: Option<String>,
-    /// `CustomMark`, when the flags ask for it.
-    pub custom_mark: Option<String>,
-    /// `ContactGroupId`: the conversation groups it belongs to, when the flags ask for it.
-    pub contact_group_id: Option<Vec<u64>>,
-    /// Fields this crate does not know, kept as received.
-    pub extra: Map<String, Value>,
+crate::wire_item! {
+    /// One entry of `SessionItem`: a one-to-one conversation, a group conversation, or a kind this
+    /// crate does not know, kept whole.
+    ///
+    /// Serializing writes the wire form back, unknown fields included, so a conversation can be
+    /// passed on exactly as the service sent it. Declared with [`wire_item!`](crate::wire_item).
+    #[non_exhaustive]
+    pub enum SessionItem {
+        tag "Type";
+        /// Any other `Type`, a known `Type` without its id field, or any field of an unexpected
+        /// JSON type: the item as received.
+        _ => Unknown(UnknownSession { session_type }),
+        /// `Type` 1 with `To_Account`: a one-to-one conversation.
+        1 => C2c(C2cSession { "To_Account" => to_account }),
+        /// `Type` 2 with `GroupId`: a group conversation.
+        2 => Group(GroupSession { "GroupId" => group_id }),
+    }
+    /// What one-to-one and group conversations share.
+    pub struct SessionMeta {
+        /// `MsgTime`: the conversation's time (Unix seconds of its last message); 0 when absent.
+        "MsgTime" => pub msg_time: u64 = 0,
+        /// `TopFlag`: 1 pinned, 0 normal; 0 when absent.
+        "TopFlag" => pub top_flag: u32 = 0,
+        /// `StandardMark`: the standard marks as a bit string, when the flags ask for it.
+        "StandardMark" => pub standard_mark: String,
+        /// `CustomMark`, when the flags ask for it.
+        "CustomMark" => pub custom_mark: String,
+        /// `ContactGroupId`: the conversation groups it belongs to, when the flags ask for it.
+        "ContactGroupId" => pub contact_group_id: Vec<u64>,
+    }
 }
 
 impl SessionItem {
-    /// The shared fields, unless the item is of an unknown kind.
-    pub fn meta(&self) -> Option<&SessionMeta> {
-        match self {
-            SessionItem::C2c(s) => Some(&s.meta),
-            SessionItem::Group(s) => Some(&s.meta),
-            SessionItem::Unknown(_) => None,
-        }
-    }
-
     /// `Type` as received (1 for C2C, 2 for group).
     pub fn session_type(&self) -> Option<i64> {
-        match self {
-            SessionItem::C2c(_) => Some(TYPE_C2C),
-            SessionItem::Group(_) => Some(TYPE_GROUP),
-            SessionItem::Unknown(u) => u.session_type,
-        }
+        self.tag()
     }
 
     /// `MsgTime` (for an unknown kind, read from its raw JSON when it is a number).
     pub fn msg_time(&self) -> Option<u64> {
         match self {
-            SessionItem::Unknown(u) => u.raw.get("MsgTime").and_then(Value::as_u64),
+            SessionItem::Unknown(u) => u.raw.get("MsgTime").and_then(serde_json::Value::as_u64),
             other => other.meta().map(|m| m.msg_time),
         }
     }
@@ -296,440 +388,16 @@ impl SessionItem {
     /// Whether `TopFlag` is 1.
     pub fn is_pinned(&self) -> bool {
         match self {
-            SessionItem::Unknown(u) => u.raw.get("TopFlag").and_then(Value::as_u64) == Some(1),
+            SessionItem::Unknown(u) => {
+                u.raw.get("TopFlag").and_then(serde_json::Value::as_u64) == Some(1)
+            }
             other => other.meta().is_some_and(|m| m.top_flag == 1),
         }
     }
 
     /// The peer's id: `To_Account` or `GroupId`.
     pub fn peer_id(&self) -> Option<&str> {
-        match self {
-            SessionItem::C2c(s) => Some(&s.to_account),
-            SessionItem::Group(s) => Some(&s.group_id),
-            SessionItem::Unknown(u) => u
-                .raw
-                .get("To_Account")
-                .or_else(|| u.raw.get("GroupId"))
-                .and_then(Value::as_str),
-        }
-    }
-
-    /// The item in its wire form, unknown fields included, as a `Value` (whose objects order
-    /// their keys; serialize the item itself to keep the wire order).
-    pub fn to_wire(&self) -> Value {
-        // One writer of the wire form: the `Serialize` impl. Into a `Value` it cannot fail (every
-        // key is a string).
-        serde_json::to_value(self).unwrap_or_default()
-    }
-}
-
-impl Serialize for SessionItem {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (meta, head): (&SessionMeta, (&str, &str, i64)) = match self {
-            SessionItem::Unknown(u) => return u.raw.serialize(s),
-            SessionItem::C2c(c) => (&c.meta, ("To_Account", &c.to_account, TYPE_C2C)),
-            SessionItem::Group(g) => (&g.meta, ("GroupId", &g.group_id, TYPE_GROUP)),
-        };
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("Type", &head.2)?;
-        map.serialize_entry(head.0, head.1)?;
-        map.serialize_entry("MsgTime", &meta.msg_time)?;
-        map.serialize_entry("TopFlag", &meta.top_flag)?;
-        if let Some(mark) = &meta.standard_mark {
-            map.serialize_entry("StandardMark", mark)?;
-        }
-        if let Some(mark) = &meta.custom_mark {
-            map.serialize_entry("CustomMark", mark)?;
-        }
-        if let Some(groups) = &meta.contact_group_id {
-            map.serialize_entry("ContactGroupId", groups)?;
-        }
-        for (k, v) in &meta.extra {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for SessionItem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        if crate::optimistic::strict() {
-            d.deserialize_map(StrictItemVisitor)
-                .map_err(crate::optimistic::refused)
-        } else {
-            d.deserialize_any(SessionItemVisitor)
-        }
-    }
-}
-
-/// [`StrictItemVisitor`] pushing the item it reads onto a vector.
-struct StrictInto<'a>(&'a mut Vec<SessionItem>);
-
-impl<'de> de::DeserializeSeed<'de> for StrictInto<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for StrictInto<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        StrictItemVisitor.expecting(f)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        self.0.push(StrictItemVisitor.visit_map(map)?);
-        Ok(())
-    }
-}
-
-/// The optimistic reading of an item (see [`crate::optimistic`]): every known field as exactly
-/// the type the model expects, `Type` 1 or 2 with its id field; anything else refuses, and the
-/// whole body is then read again by [`SessionItemVisitor`].
-struct StrictItemVisitor;
-
-impl<'de> Visitor<'de> for StrictItemVisitor {
-    type Value = SessionItem;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a SessionItem of a known kind")
-    }
-
-    #[inline(always)]
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionItem, A::Error> {
-        use crate::optimistic::refuse;
-        let mut kind: Option<u64> = None;
-        let mut to_account: Option<String> = None;
-        let mut group_id: Option<String> = None;
-        let mut msg_time: Option<u64> = None;
-        let mut top_flag: Option<u32> = None;
-        let mut standard_mark: Option<String> = None;
-        let mut custom_mark: Option<String> = None;
-        let mut contact_group_id: Option<Vec<u64>> = None;
-        let mut extra = Map::new();
-        fn set<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
-            match slot.replace(value) {
-                None => Ok(()),
-                Some(_) => Err(refuse()),
-            }
-        }
-        while let Some(crate::envelope::Text(key)) = map.next_key()? {
-            match &*key {
-                "Type" => set(&mut kind, map.next_value()?)?,
-                "To_Account" => set(&mut to_account, map.next_value()?)?,
-                "GroupId" => set(&mut group_id, map.next_value()?)?,
-                "MsgTime" => set(&mut msg_time, map.next_value()?)?,
-                "TopFlag" => set(&mut top_flag, map.next_value()?)?,
-                "StandardMark" => set(&mut standard_mark, map.next_value()?)?,
-                "CustomMark" => set(&mut custom_mark, map.next_value()?)?,
-                "ContactGroupId" => set(&mut contact_group_id, map.next_value()?)?,
-                _ => {
-                    let value: Value = map.next_value()?;
-                    if extra.insert(key.into_owned(), value).is_some() {
-                        return Err(refuse());
-                    }
-                }
-            }
-        }
-        let meta = SessionMeta {
-            msg_time: msg_time.unwrap_or(0),
-            top_flag: top_flag.unwrap_or(0),
-            standard_mark,
-            custom_mark,
-            contact_group_id,
-            extra,
-        };
-        match (kind, to_account, group_id) {
-            (Some(1), Some(to_account), group_id) => {
-                Ok(known_item(TYPE_C2C, to_account, group_id, meta))
-            }
-            (Some(2), to_account, Some(group_id)) => {
-                Ok(known_item(TYPE_GROUP, group_id, to_account, meta))
-            }
-            _ => Err(refuse()),
-        }
-    }
-}
-
-struct SessionItemVisitor;
-
-/// Anything but an object is kept whole as an unknown item.
-fn unknown(raw: Value) -> SessionItem {
-    SessionItem::Unknown(UnknownSession {
-        session_type: None,
-        raw,
-    })
-}
-
-impl<'de> Visitor<'de> for SessionItemVisitor {
-    type Value = SessionItem;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a SessionItem")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<SessionItem, E> {
-        Ok(unknown(Value::Null))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<SessionItem, E> {
-        Ok(unknown(v.into()))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<SessionItem, E> {
-        Ok(unknown(v.into()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<SessionItem, E> {
-        Ok(unknown(v.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<SessionItem, E> {
-        Ok(unknown(v.into()))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<SessionItem, E> {
-        Ok(unknown(v.into()))
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<SessionItem, A::Error> {
-        let mut values = Vec::new();
-        while let Some(v) = seq.next_element::<Value>()? {
-            values.push(v);
-        }
-        Ok(unknown(Value::Array(values)))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SessionItem, A::Error> {
-        // Known fields are read as the type the model expects, or kept as raw JSON when they are
-        // anything else (no field's JSON type can fail the page); unknown fields go to `extra`.
-        // An item that does not fit the model is rebuilt whole as `Unknown`.
-        let mut f = Fields::default();
-        let mut extra = Map::new();
-        while let Some(crate::envelope::Text(key)) = map.next_key()? {
-            match &*key {
-                "Type" => f.kind = Some(map.next_value()?),
-                "To_Account" => f.to_account = Some(map.next_value()?),
-                "GroupId" => f.group_id = Some(map.next_value()?),
-                "MsgTime" => f.msg_time = Some(map.next_value()?),
-                "TopFlag" => f.top_flag = Some(map.next_value()?),
-                "StandardMark" => f.standard_mark = Some(map.next_value()?),
-                "CustomMark" => f.custom_mark = Some(map.next_value()?),
-                "ContactGroupId" => f.contact_group_id = Some(map.next_value()?),
-                _ => {
-                    let value: Value = map.next_value()?;
-                    extra.insert(key.into_owned(), value);
-                }
-            }
-        }
-        Ok(f.into_item(extra))
-    }
-}
-
-/// A one-to-one (`kind` [`TYPE_C2C`], `id` its `To_Account`) or group (`id` its `GroupId`) item;
-/// the other kind's id field, when the item has one too, is kept in `extra`. Both readings, strict
-/// and robust, build known items here.
-#[inline(always)]
-fn known_item(
-    kind: i64,
-    id: String,
-    other_id: Option<String>,
-    mut meta: SessionMeta,
-) -> SessionItem {
-    if kind == TYPE_C2C {
-        if let Some(g) = other_id {
-            meta.extra.insert("GroupId".into(), g.into());
-        }
-        SessionItem::C2c(C2cSession {
-            to_account: id,
-            meta,
-        })
-    } else {
-        if let Some(a) = other_id {
-            meta.extra.insert("To_Account".into(), a.into());
-        }
-        SessionItem::Group(GroupSession { group_id: id, meta })
-    }
-}
-
-/// A known field: the type the model expects, or the raw JSON of anything else.
-enum Slot<T> {
-    Typed(T),
-    Raw(Box<Value>),
-}
-
-impl<T: Into<Value>> Slot<T> {
-    fn into_value(self) -> Value {
-        match self {
-            Slot::Typed(t) => t.into(),
-            Slot::Raw(v) => *v,
-        }
-    }
-}
-
-/// The JSON types a [`Slot`] can hold typed.
-trait Expected: Sized {
-    fn from_str(_: &str) -> Option<Self> {
-        None
-    }
-    fn from_u64(_: u64) -> Option<Self> {
-        None
-    }
-}
-
-impl Expected for String {
-    fn from_str(s: &str) -> Option<Self> {
-        Some(s.to_owned())
-    }
-}
-
-impl Expected for u64 {
-    fn from_u64(u: u64) -> Option<Self> {
-        Some(u)
-    }
-}
-
-impl<'de, T: Expected> Deserialize<'de> for Slot<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        fn raw<T>(v: Value) -> Slot<T> {
-            Slot::Raw(Box::new(v))
-        }
-        impl<'de, T: Expected> Visitor<'de> for V<T> {
-            type Value = Slot<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Slot<T>, E> {
-                Ok(raw(v.into()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Slot<T>, E> {
-                match u64::try_from(v) {
-                    Ok(u) => self.visit_u64(u),
-                    Err(_) => Ok(raw(v.into())),
-                }
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Slot<T>, E> {
-                Ok(T::from_u64(v).map_or_else(|| raw(v.into()), Slot::Typed))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Slot<T>, E> {
-                Ok(raw(v.into()))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Slot<T>, E> {
-                Ok(T::from_str(v).map_or_else(|| raw(v.into()), Slot::Typed))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Slot<T>, E> {
-                Ok(raw(Value::Null))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Slot<T>, E> {
-                Ok(raw(Value::Null))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Slot<T>, A::Error> {
-                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(raw)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Slot<T>, A::Error> {
-                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(raw)
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-/// The known fields of one item as read.
-#[derive(Default)]
-struct Fields {
-    kind: Option<Slot<u64>>,
-    to_account: Option<Slot<String>>,
-    group_id: Option<Slot<String>>,
-    msg_time: Option<Slot<u64>>,
-    top_flag: Option<Slot<u64>>,
-    standard_mark: Option<Slot<String>>,
-    custom_mark: Option<Slot<String>>,
-    contact_group_id: Option<Value>,
-}
-
-impl Fields {
-    fn into_item(self, extra: Map<String, Value>) -> SessionItem {
-        use Slot::Typed;
-        let typed_or_absent = |s: &Option<Slot<String>>| matches!(s, None | Some(Typed(_)));
-        let fits = matches!(self.msg_time, None | Some(Typed(_)))
-            && match self.top_flag {
-                None => true,
-                Some(Typed(f)) => u32::try_from(f).is_ok(),
-                Some(Slot::Raw(_)) => false,
-            }
-            && typed_or_absent(&self.standard_mark)
-            && typed_or_absent(&self.custom_mark)
-            && match &self.contact_group_id {
-                None => true,
-                Some(Value::Array(ids)) => ids.iter().all(Value::is_u64),
-                Some(_) => false,
-            };
-        let shape = match (&self.kind, &self.to_account, &self.group_id) {
-            (Some(Typed(1)), Some(Typed(_)), g) if typed_or_absent(g) => Some(TYPE_C2C),
-            (Some(Typed(2)), a, Some(Typed(_))) if typed_or_absent(a) => Some(TYPE_GROUP),
-            _ => None,
-        };
-        let text = |s: Option<Slot<String>>| match s {
-            Some(Typed(t)) => Some(t),
-            _ => None,
-        };
-        let number = |s: Option<Slot<u64>>| match s {
-            Some(Typed(n)) => n,
-            _ => 0,
-        };
-        match shape {
-            Some(kind) if fits => {
-                let meta = SessionMeta {
-                    msg_time: number(self.msg_time),
-                    top_flag: u32::try_from(number(self.top_flag)).unwrap_or(0),
-                    standard_mark: text(self.standard_mark),
-                    custom_mark: text(self.custom_mark),
-                    contact_group_id: match self.contact_group_id {
-                        Some(Value::Array(ids)) => {
-                            Some(ids.iter().filter_map(Value::as_u64).collect())
-                        }
-                        _ => None,
-                    },
-                    extra,
-                };
-                let (to_account, group_id) = (text(self.to_account), text(self.group_id));
-                if kind == TYPE_C2C {
-                    known_item(kind, to_account.unwrap_or_default(), group_id, meta)
-                } else {
-                    known_item(kind, group_id.unwrap_or_default(), to_account, meta)
-                }
-            }
-            _ => {
-                let session_type = match &self.kind {
-                    Some(Typed(k)) => i64::try_from(*k).ok(),
-                    Some(Slot::Raw(v)) => v.as_i64(),
-                    None => None,
-                };
-                let mut raw = Map::new();
-                let mut put = |name: &str, value: Option<Value>| {
-                    if let Some(value) = value {
-                        raw.insert(name.to_owned(), value);
-                    }
-                };
-                put("Type", self.kind.map(Slot::into_value));
-                put("To_Account", self.to_account.map(Slot::into_value));
-                put("GroupId", self.group_id.map(Slot::into_value));
-                put("MsgTime", self.msg_time.map(Slot::into_value));
-                put("TopFlag", self.top_flag.map(Slot::into_value));
-                put("StandardMark", self.standard_mark.map(Slot::into_value));
-                put("CustomMark", self.custom_mark.map(Slot::into_value));
-                put("ContactGroupId", self.contact_group_id);
-                raw.extend(extra);
-                SessionItem::Unknown(UnknownSession {
-                    session_type,
-                    raw: Value::Object(raw),
-                })
-            }
-        }
+        self.id()
     }
 }
 
@@ -777,6 +445,8 @@ impl Serialize for DeleteRequest {
 
 impl ApiRequest for DeleteRequest {
     const PATH: ApiPath = ApiPath::new("recentcontact", "delete");
+    /// Deleting a conversation that is already gone succeeds again: repeating it changes nothing.
+    const IDEMPOTENCY: Idempotency = Idempotency::Idempotent;
     type Response = DeleteResponse;
 }
 
@@ -814,5 +484,77 @@ impl<'de> Deserialize<'de> for DeleteRequest {
             target,
             clear_ramble: w.clear_ramble.map(|c| c == 1),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ApiResponse;
+    use crate::wire::{RobustItems, StrictItems};
+
+    fn page(items: &str) -> String {
+        format!(r#"{{"ActionStatus":"OK","ErrorCode":0,"SessionItem":[{items}],"CompleteFlag":1}}"#)
+    }
+
+    #[test]
+    fn a_common_page_is_read_strictly_and_equals_the_robust_reading() {
+        let items = r#"{"Type":1,"To_Account":"a","MsgTime":5,"TopFlag":1,"x":[1]},{"Type":2,"GroupId":"g","To_Account":"b"}"#;
+        let strict: StrictItems<SessionItem> =
+            serde_json::from_str(&format!("[{items}]")).expect("the strict reading accepts it");
+        let robust: RobustItems<SessionItem> =
+            serde_json::from_str(&format!("[{items}]")).expect("robust");
+        assert_eq!(strict.0, robust.0);
+        // The other kind's id field is kept in `extra`, in both readings.
+        assert!(
+            matches!(&strict.0[1], SessionItem::Group(g) if g.meta.extra["To_Account"] == "b")
+        );
+        let body = page(items);
+        let decoded = GetListResponse::decode_body(body.as_bytes()).expect("decodes");
+        assert_eq!(decoded, serde_json::from_str(&body).expect("robust"));
+    }
+
+    #[test]
+    fn an_unusual_item_fails_the_strict_reading_and_is_read_robustly() {
+        for item in [
+            r#"{"Type":3,"To_Account":"a"}"#,
+            r#"{"Type":1,"To_Account":"a","MsgTime":"5"}"#,
+            r#"{"Type":1}"#,
+            r#"{"Type":1,"To_Account":"a","To_Account":"b"}"#,
+            r#"{"Type":1,"To_Account":"a","x":1,"x":2}"#,
+            r#"{"Type":2,"GroupId":"g","TopFlag":4294967296}"#,
+            r#"{"Type":1,"To_Account":"a","StandardMark":null}"#,
+            r#"{"Type":"1","To_Account":"a"}"#,
+            "7",
+        ] {
+            assert!(
+                serde_json::from_str::<StrictItems<SessionItem>>(&format!("[{item}]")).is_err(),
+                "{item}"
+            );
+            let body = page(item);
+            let decoded = GetListResponse::decode_body(body.as_bytes()).expect("the robust reading keeps it");
+            let robust: GetListResponse = serde_json::from_str(&body).expect("robust");
+            assert_eq!(decoded, robust, "{item}");
+            // A repeated field is read robustly too (the last one counts); the rest are kept whole.
+            if !item.contains(r#""b""#) && !item.contains(r#""x":2"#) {
+                assert!(
+                    matches!(decoded.sessions[..], [SessionItem::Unknown(_)]),
+                    "{item}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_items_keep_their_tag_and_raw_json() {
+        let item: SessionItem = serde_json::from_str(r#"{"Type":-1,"x":true}"#).expect("reads");
+        let SessionItem::Unknown(u) = &item else {
+            panic!("{item:?}")
+        };
+        assert_eq!(u.session_type, Some(-1));
+        assert_eq!(item.session_type(), Some(-1));
+        assert_eq!(serde_json::to_string(&item).expect("writes"), r#"{"Type":-1,"x":true}"#);
+        let not_an_object: SessionItem = serde_json::from_str("[1]").expect("reads");
+        assert!(matches!(not_an_object, SessionItem::Unknown(UnknownSession { session_type: None, .. })));
     }
 }

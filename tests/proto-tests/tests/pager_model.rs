@@ -2,7 +2,10 @@
 
 use proptest::prelude::*;
 use proto_tests::{ModelServer, ModelSession};
-use tim_proto::pager::{Cursor, Pager, PagerError};
+use tim_proto::pager::Pager;
+use tim_proto::recent_contact::ListCursor as Cursor;
+
+type PagerError = tim_proto::pager::PagerError<Cursor>;
 use tim_proto::recent_contact::{AssistFlags, GetListRequest};
 
 fn sessions() -> impl Strategy<Value = Vec<ModelSession>> {
@@ -32,7 +35,7 @@ struct Walk {
     cursors_after: Vec<Option<Cursor>>,
 }
 
-fn walk(server: &mut ModelServer, mut pager: Pager) -> Result<Walk, PagerError> {
+fn walk(server: &mut ModelServer, mut pager: Pager<GetListRequest>) -> Result<Walk, PagerError> {
     let mut walk = Walk {
         items: Vec::new(),
         requests: Vec::new(),
@@ -60,7 +63,7 @@ proptest! {
         sessions in sessions(), page_size in 1usize..8, flags in flags(), empty_pages in any::<bool>(),
     ) {
         let mut server = ModelServer::new(sessions, page_size, empty_pages, None);
-        let walk = walk(&mut server, Pager::new("alice", flags)).expect("a model walk completes");
+        let walk = walk(&mut server, Pager::new(GetListRequest::first("alice", flags))).expect("a model walk completes");
         prop_assert_eq!(&walk.items, &server.order(flags));
         // Exactly as many requests as the list has pages (counted from its shape, not by serving
         // it), and none after CompleteFlag = 1.
@@ -80,7 +83,7 @@ proptest! {
         sessions in sessions(), page_size in 1usize..6, flags in flags(), empty_pages in any::<bool>(), cut in 0usize..20,
     ) {
         let mut server = ModelServer::new(sessions.clone(), page_size, empty_pages, None);
-        let mut pager = Pager::new("alice", flags);
+        let mut pager = Pager::new(GetListRequest::first("alice", flags));
         let mut seen = Vec::new();
         let mut pages = 0;
         while pages < cut {
@@ -89,10 +92,10 @@ proptest! {
             seen.extend(page.items.iter().filter_map(|i| i.peer_id().map(str::to_owned)));
             pages += 1;
         }
-        if let Some(cursor) = pager.cursor() {
+        if let Some(cursor) = pager.cursor().copied() {
             let token = cursor.to_string();
             prop_assert!(token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.'));
-            let resumed = Pager::resume("alice", flags, token.parse().expect("round trip"));
+            let resumed = Pager::resume(GetListRequest::first("alice", flags), token.parse().expect("round trip"));
             let mut fresh = ModelServer::new(sessions, page_size, empty_pages, None);
             let rest = walk(&mut fresh, resumed).expect("completes");
             seen.extend(rest.items);
@@ -105,7 +108,7 @@ proptest! {
         sessions in sessions(), page_size in 1usize..8, flags in flags(), stall_at in 1u64..10,
     ) {
         let mut server = ModelServer::new(sessions, page_size, false, Some(stall_at));
-        let mut pager = Pager::new("alice", flags);
+        let mut pager = Pager::new(GetListRequest::first("alice", flags));
         let mut outcome = Ok(());
         while let Some(request) = pager.next_request().expect("no misuse") {
             let sent = Cursor::of_request(&request);
@@ -114,7 +117,7 @@ proptest! {
                 Err(e) => {
                     prop_assert_eq!(e.clone(), PagerError::CursorStalled { cursor: sent });
                     // Left ready to re-send the same request.
-                    prop_assert_eq!(pager.cursor(), Some(sent));
+                    prop_assert_eq!(pager.cursor().copied(), Some(sent));
                     outcome = Err(e);
                     break;
                 }
@@ -152,7 +155,7 @@ fn page_limit_stops_a_runaway_and_reports_where_to_resume() {
         })
         .collect();
     let mut server = ModelServer::new(sessions, 2, false, None);
-    let mut pager = Pager::new("alice", AssistFlags::default()).with_max_pages(3);
+    let mut pager = Pager::new(GetListRequest::first("alice", AssistFlags::default())).with_max_pages(3);
     let mut requests = 0;
     let err = loop {
         match pager.next_request() {
@@ -167,7 +170,7 @@ fn page_limit_stops_a_runaway_and_reports_where_to_resume() {
     assert_eq!(requests, 3);
     match err {
         PagerError::PageLimitReached { limit: 3, cursor } => {
-            assert_eq!(Some(cursor), pager.cursor())
+            assert_eq!(Some(cursor), pager.cursor().copied())
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -175,7 +178,7 @@ fn page_limit_stops_a_runaway_and_reports_where_to_resume() {
 
 #[test]
 fn misuse_is_an_error_not_a_panic() {
-    let mut pager = Pager::new("alice", AssistFlags::default());
+    let mut pager = Pager::new(GetListRequest::first("alice", AssistFlags::default()));
     let response: tim_proto::recent_contact::GetListResponse =
         serde_json::from_str(r#"{"CompleteFlag":1,"ActionStatus":"OK","ErrorCode":0}"#)
             .expect("valid");
@@ -197,7 +200,7 @@ fn misuse_is_an_error_not_a_panic() {
 
 #[test]
 fn missing_cursor_and_bad_complete_flag_are_typed() {
-    let mut pager = Pager::new("alice", AssistFlags::default());
+    let mut pager = Pager::new(GetListRequest::first("alice", AssistFlags::default()));
     let _ = pager.next_request().expect("ready");
     let missing: tim_proto::recent_contact::GetListResponse = serde_json::from_str(
         r#"{"CompleteFlag":0,"TimeStamp":5,"ActionStatus":"OK","ErrorCode":0}"#,

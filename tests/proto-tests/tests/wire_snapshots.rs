@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tim_proto::recent_contact::{
     AssistFlags, DeleteRequest, DeleteTarget, GetListRequest, GetListResponse,
 };
-use tim_proto::{ApiRequest, DecodeError, Endpoint, Envelope, QueryParams, Region, decode, encode};
+use tim_proto::{ApiRequest, DecodeError, BaseUrl, Envelope, QueryParams, Region, decode, encode};
 
 const SEED_RESPONSE: &str = r#"{
   "SessionItem": [
@@ -33,7 +33,7 @@ fn encoded<R: ApiRequest>(request: &R) -> Value {
         usersig: "xxx",
         random: 99999999,
     };
-    let http = encode(request, &Endpoint::region(Region::China), &params).expect("encodes");
+    let http = encode(request, &BaseUrl::region(Region::China), &params).expect("encodes");
     let body: Value = serde_json::from_slice(http.body()).expect("a JSON body");
     json!({
         "method": http.method().as_str(),
