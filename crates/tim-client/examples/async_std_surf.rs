@@ -7,7 +7,7 @@
 use futures_util::StreamExt;
 use tim_client::Client;
 use tim_emulator::{Config, Emulator, Server, ServerOptions};
-use tim_proto::pager::Cursor;
+use tim_proto::ListCursor as Cursor;
 use tim_transport_surf::SurfTransport;
 
 const SDK_APP_ID: u64 = 1_400_000_000;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::{Either, select};
-use tim_proto::{ApiRequest, DecodeError, Endpoint, QueryParams, Region};
+use tim_proto::{ApiRequest, BaseUrl, DecodeError, QueryParams, Region};
 use tim_sig::{ReusePolicy, SecretKey, UserSig};
 use tim_transport::{Bytes, Transport, TransportError};
 use tracing::Instrument;
@@ -13,7 +13,7 @@ use tracing::Instrument;
 use crate::clock::{Clock, FastRandom, Random, SystemClock};
 use crate::credentials::{Credentials, Signer};
 use crate::error::{BuildError, Error};
-use crate::limiter::{Limiter, RateLimit};
+use crate::limiter::{LocalLimiter, RateKey, RateLimit, RateLimitError, RateLimiter};
 use crate::retry::{Decision, RetryPolicy};
 
 /// The default admin identifier.
@@ -35,13 +35,13 @@ pub struct Client {
 
 pub(crate) struct Inner {
     transport: Arc<dyn Transport>,
-    endpoint: Endpoint,
+    base: BaseUrl,
     sdk_app_id: u64,
     identifier: String,
     signer: Signer,
     pub(crate) clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
-    limiter: Option<Limiter>,
+    limiter: Option<Arc<dyn RateLimiter>>,
     rate_limit: Option<RateLimit>,
     retry: RetryPolicy,
 }
@@ -50,12 +50,12 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.inner;
         f.debug_struct("Client")
-            .field("endpoint", &i.endpoint)
+            .field("base", &i.base)
             .field("sdk_app_id", &i.sdk_app_id)
             .field("identifier", &i.identifier)
             .field("can_sign", &i.signer.can_resign())
             .field("transport", &i.transport)
-            .field("rate_limit", &i.rate_limit)
+            .field("limiter", &i.limiter)
             .field("retry", &i.retry)
             .finish_non_exhaustive()
     }
@@ -68,8 +68,8 @@ impl Client {
     }
 
     /// The base URL calls go to.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.endpoint
+    pub fn base_url(&self) -> &BaseUrl {
+        &self.inner.base
     }
 
     /// The SDKAppID.
@@ -87,9 +87,15 @@ impl Client {
         &self.inner.retry
     }
 
-    /// The rate limit, unless it is off.
+    /// The local rate limit set with [`ClientBuilder::rate_limit`], if one was (by default each
+    /// API runs at its documented rate; see [`LocalLimiter`]).
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.inner.rate_limit
+    }
+
+    /// The rate limiter, unless rate limiting is off.
+    pub fn rate_limiter(&self) -> Option<&Arc<dyn RateLimiter>> {
+        self.inner.limiter.as_ref()
     }
 
     /// Calls any API of `tim-proto` (or one of your own [`ApiRequest`]s) with retries, the rate
@@ -138,23 +144,17 @@ impl Client {
                 return Err(timeout(policy.deadline, attempts, None));
             }
             if let Some(limiter) = &inner.limiter {
-                match limiter.reserve(inner.clock.now(), left) {
-                    Ok(wait) if wait.is_zero() => {}
-                    Ok(wait) => {
-                        tracing::trace!(?wait, "waiting for the rate limiter");
-                        inner.clock.sleep(wait).await;
-                    }
-                    Err(wait) => {
+                let key = RateKey {
+                    sdk_app_id: inner.sdk_app_id,
+                    bucket: R::RATE,
+                };
+                match limiter.acquire(key, left).await {
+                    Ok(()) => {}
+                    Err(RateLimitError::WaitTooLong { wait }) => {
                         tracing::debug!(?wait, "the rate limiter's wait exceeds the deadline");
                         return Err(timeout(policy.deadline, attempts, None));
                     }
-                }
-                while let Err(wait) = limiter.admit(inner.clock.now()) {
-                    if wait >= remaining(inner.clock.now(), deadline) {
-                        return Err(timeout(policy.deadline, attempts, None));
-                    }
-                    tracing::trace!(?wait, "the last second is full; waiting");
-                    inner.clock.sleep(wait).await;
+                    Err(e) => return Err(Error::RateLimit(e)),
                 }
             }
             attempts += 1;
@@ -172,7 +172,7 @@ impl Client {
                     if let Some(code) = error.api_code() {
                         span.record("code", code.get());
                     }
-                    match policy.decide(&error) {
+                    match policy.decide(&error, R::IDEMPOTENCY) {
                         Decision::Fail => {
                             tracing::debug!(error = %error, "attempt failed; not retried");
                             return Err(error);
@@ -231,12 +231,11 @@ impl Client {
             error,
             generation: current.generation,
         };
-        let http_request = tim_proto::encode(request, &inner.endpoint, &params).map_err(|e| {
-            AttemptError::Failed {
+        let http_request =
+            tim_proto::encode(request, &inner.base, &params).map_err(|e| AttemptError::Failed {
                 error: Error::Encode(e),
                 generation: current.generation,
-            }
-        })?;
+            })?;
         let left = remaining(inner.clock.now(), deadline);
         let (limit, is_deadline) = match inner.retry.attempt_timeout {
             Some(t) if t < left => (t, false),
@@ -304,10 +303,19 @@ fn timeout(deadline: Duration, attempts: u32, last: Option<Box<Error>>) -> Error
     }
 }
 
+/// How the builder was told to limit the rate.
+#[derive(Debug)]
+enum Limiting {
+    Local(RateLimit),
+    Custom(Arc<dyn RateLimiter>),
+    Off,
+}
+
 /// Builds a [`Client`].
 ///
 /// Required: a transport, a region or base URL, the SDKAppID and credentials. Everything else
-/// has a default: admin identifier [`DEFAULT_ADMIN`], rate limit [`RateLimit::default`],
+/// has a default: admin identifier [`DEFAULT_ADMIN`], a [`LocalLimiter`] with each API at its
+/// documented rate ([`RateLimit::default`] for the recentcontact calls),
 /// [`RetryPolicy::default`], UserSig lifetime [`DEFAULT_USERSIG_LIFETIME`] with
 /// [`ReusePolicy::default`], [`SystemClock`] and [`FastRandom`].
 ///
@@ -333,13 +341,13 @@ fn timeout(deadline: Duration, attempts: u32, last: Option<Box<Error>>) -> Error
 #[derive(Default)]
 pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
-    endpoint: Option<Result<Endpoint, tim_proto::EndpointError>>,
+    base: Option<Result<BaseUrl, tim_proto::BaseUrlError>>,
     sdk_app_id: Option<u64>,
     identifier: Option<String>,
     credentials: Option<Credentials>,
     clock: Option<Arc<dyn Clock>>,
     random: Option<Arc<dyn Random>>,
-    rate_limit: Option<Option<RateLimit>>,
+    limiter: Option<Limiting>,
     retry: Option<RetryPolicy>,
     lifetime: Option<u64>,
     reuse: Option<ReusePolicy>,
@@ -349,11 +357,11 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("transport", &self.transport)
-            .field("endpoint", &self.endpoint)
+            .field("base", &self.base)
             .field("sdk_app_id", &self.sdk_app_id)
             .field("identifier", &self.identifier)
             .field("credentials", &self.credentials)
-            .field("rate_limit", &self.rate_limit)
+            .field("limiter", &self.limiter)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
@@ -373,18 +381,18 @@ impl ClientBuilder {
 
     /// A region's primary domain.
     pub fn region(self, region: Region) -> Self {
-        self.endpoint(Endpoint::region(region))
+        self.base(BaseUrl::region(region))
     }
 
-    /// Any endpoint.
-    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
-        self.endpoint = Some(Ok(endpoint));
+    /// Any base URL.
+    pub fn base(mut self, base: BaseUrl) -> Self {
+        self.base = Some(Ok(base));
         self
     }
 
     /// A custom base URL such as `http://127.0.0.1:8080` (checked by [`build`](Self::build)).
     pub fn base_url(mut self, url: &str) -> Self {
-        self.endpoint = Some(Endpoint::custom(url));
+        self.base = Some(BaseUrl::custom(url));
         self
     }
 
@@ -429,15 +437,29 @@ impl ClientBuilder {
         self
     }
 
-    /// The rate limit shared by all clones (default [`RateLimit::default`]).
+    /// The local rate limit of every API, shared by all clones (default: each API at its
+    /// documented rate, [`RateLimit::default`] for the recentcontact calls).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
-        self.rate_limit = Some(Some(limit));
+        self.limiter = Some(Limiting::Local(limit));
+        self
+    }
+
+    /// A rate limiter of your own or a shared one (such as `tim-limiter-redis`'s), instead of
+    /// the local one.
+    pub fn rate_limiter(mut self, limiter: impl RateLimiter) -> Self {
+        self.limiter = Some(Limiting::Custom(Arc::new(limiter)));
+        self
+    }
+
+    /// A rate limiter already behind an `Arc`, shared with other clients.
+    pub fn shared_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = Some(Limiting::Custom(limiter));
         self
     }
 
     /// No client-side rate limit.
     pub fn no_rate_limit(mut self) -> Self {
-        self.rate_limit = Some(None);
+        self.limiter = Some(Limiting::Off);
         self
     }
 
@@ -466,8 +488,8 @@ impl ClientBuilder {
     /// A required setting is missing, the base URL is invalid, or the admin identifier is empty.
     pub fn build(self) -> Result<Client, BuildError> {
         let transport = self.transport.ok_or(BuildError::MissingTransport)?;
-        let endpoint = self
-            .endpoint
+        let base = self
+            .base
             .ok_or(BuildError::MissingEndpoint)?
             .map_err(BuildError::Endpoint)?;
         let sdk_app_id = self.sdk_app_id.ok_or(BuildError::MissingSdkAppId)?;
@@ -476,7 +498,16 @@ impl ClientBuilder {
         if identifier.is_empty() {
             return Err(BuildError::EmptyIdentifier);
         }
-        let rate_limit = self.rate_limit.unwrap_or(Some(RateLimit::default()));
+        let clock: Arc<dyn Clock> = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let (limiter, rate_limit): (Option<Arc<dyn RateLimiter>>, _) = match self.limiter {
+            None => (Some(Arc::new(LocalLimiter::new(None, clock.clone()))), None),
+            Some(Limiting::Local(limit)) => (
+                Some(Arc::new(LocalLimiter::new(Some(limit), clock.clone()))),
+                Some(limit),
+            ),
+            Some(Limiting::Custom(limiter)) => (Some(limiter), None),
+            Some(Limiting::Off) => (None, None),
+        };
         let signer = Signer::new(
             sdk_app_id,
             identifier.clone(),
@@ -487,13 +518,13 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
-                endpoint,
+                base,
                 sdk_app_id,
                 identifier,
                 signer,
-                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                clock,
                 random: self.random.unwrap_or_else(|| Arc::new(FastRandom)),
-                limiter: rate_limit.map(Limiter::new),
+                limiter,
                 rate_limit,
                 retry: self.retry.unwrap_or_default(),
             }),

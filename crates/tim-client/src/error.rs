@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use tim_proto::pager::PagerError;
-use tim_proto::{ApiError, DecodeError, EncodeError, EndpointError, ErrorClass, ErrorCode};
+use tim_proto::pager::{PagedRequest, PagerError};
+use tim_proto::{ApiError, ApiPath, BaseUrlError, DecodeError, EncodeError, ErrorCode};
 use tim_transport::TransportError;
+
+use crate::retry::{Retry, classify};
 
 /// A call, a page or a walk failed.
 ///
@@ -41,10 +43,22 @@ pub enum Error {
     /// service's `ErrorInfo`.
     #[error(transparent)]
     Api(ApiError),
-    /// The walk cannot go on: the service returned the same cursor without completing the list
+    /// The walk cannot go on: the service returned the same cursor without completing the walk
     /// ([`PagerError::CursorStalled`]), omitted a cursor field, or the page limit was reached.
-    #[error("conversation list paging failed")]
-    Pagination(#[source] PagerError),
+    /// The error's cursor is in its stable text form (parse it back with the call's cursor type
+    /// to resume).
+    #[error("paging {api} failed")]
+    Pagination {
+        /// The paged call.
+        api: ApiPath,
+        /// What the pager reported.
+        #[source]
+        error: PagerError<String>,
+    },
+    /// The shared rate limiter could not give a slot (it is unreachable and configured to fail
+    /// closed); nothing was sent.
+    #[error("no rate-limit slot")]
+    RateLimit(#[source] crate::limiter::RateLimitError),
     /// The call's overall deadline passed (waiting for the rate limiter, attempts and backoff
     /// included). `last` is the error of the last attempt, if one failed.
     #[error("deadline of {deadline:?} exceeded after {attempts} attempt(s)")]
@@ -89,17 +103,31 @@ impl Error {
         }
     }
 
-    /// The paging error, when the walk could not go on.
-    pub fn pager_error(&self) -> Option<&PagerError> {
+    /// The paging error, when the walk could not go on (its cursor in text form).
+    pub fn pager_error(&self) -> Option<&PagerError<String>> {
         match self {
-            Error::Pagination(e) => Some(e),
+            Error::Pagination { error, .. } => Some(error),
             _ => None,
         }
     }
 
     /// Whether this is [`PagerError::CursorStalled`].
     pub fn is_cursor_stalled(&self) -> bool {
-        matches!(self, Error::Pagination(PagerError::CursorStalled { .. }))
+        matches!(
+            self,
+            Error::Pagination {
+                error: PagerError::CursorStalled { .. },
+                ..
+            }
+        )
+    }
+
+    /// A paging error of call `R`.
+    pub(crate) fn pagination<R: PagedRequest>(error: PagerError<R::Cursor>) -> Self {
+        Error::Pagination {
+            api: R::PATH,
+            error: error.map_cursor(|c| c.to_string()),
+        }
     }
 
     /// Whether the overall deadline passed.
@@ -107,29 +135,35 @@ impl Error {
         matches!(self, Error::Timeout { .. })
     }
 
-    /// Whether the kind of failure is one the client retries (connection failures and
-    /// timeouts, HTTP 502/503/504, transient and frequency-limit codes, an expired UserSig).
+    /// Whether the kind of failure is one the client retries for an idempotent call
+    /// (connection failures and timeouts, HTTP 502/503/504 and 429, transient and
+    /// frequency-limit codes, an expired UserSig), as [`RetryPolicy`](crate::RetryPolicy) decides.
     ///
     /// Such an error reached the caller because the attempts, the deadline or the single
     /// re-sign were used up; trying the same call again later may succeed. A `false` means
-    /// the request, the credentials or the account must change first.
+    /// the request, the credentials or the account must change first. Whether a call that is
+    /// not idempotent may be sent again is [`may_have_reached_the_service`](Self::may_have_reached_the_service).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(e) => !matches!(e.kind(), tim_transport::TransportErrorKind::Other),
-            Error::Decode(DecodeError::HttpStatus { status, .. }) => retryable_status(*status),
-            Error::Api(e) => matches!(
-                e.code.class(),
-                ErrorClass::Transient | ErrorClass::RateLimited | ErrorClass::Resign
-            ),
             Error::Timeout { .. } => true,
-            _ => false,
+            other => classify(other) != Retry::Never,
         }
     }
-}
 
-/// The statuses the client retries: gateway errors (and 429, should a proxy send it).
-pub(crate) fn retryable_status(status: http::StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+    /// Whether the request may have reached the service (and done its work) although this
+    /// error came back: a timeout, a connection cut after sending, a gateway error, a transient
+    /// service code. `false` when it certainly did not: it was never sent, the connection was
+    /// refused, or the service rejected it before doing anything (a frequency limit, a
+    /// signature refused, a validation code).
+    pub fn may_have_reached_the_service(&self) -> bool {
+        match self {
+            Error::Timeout { last, .. } => last
+                .as_deref()
+                .is_none_or(Error::may_have_reached_the_service),
+            Error::Encode(_) | Error::Pagination { .. } => false,
+            other => classify(other) == Retry::IfIdempotent || matches!(other, Error::Decode(_)),
+        }
+    }
 }
 
 /// [`ClientBuilder::build`](crate::ClientBuilder::build) refused the configuration.
@@ -144,7 +178,7 @@ pub enum BuildError {
     MissingEndpoint,
     /// The base URL was rejected.
     #[error("invalid base url")]
-    Endpoint(#[source] EndpointError),
+    Endpoint(#[source] BaseUrlError),
     /// No SDKAppID was given.
     #[error("no sdkappid given")]
     MissingSdkAppId,

@@ -69,7 +69,7 @@
 //! use futures_util::StreamExt;
 //! use tim_client::Client;
 //! use tim_emulator::{Config, Emulator, InProcess};
-//! use tim_proto::pager::Cursor;
+//! use tim_proto::ListCursor as Cursor;
 //!
 //! #[async_std::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -136,17 +136,30 @@ mod contacts;
 mod credentials;
 mod error;
 mod limiter;
+mod paging;
 mod retry;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADMIN, DEFAULT_USERSIG_LIFETIME};
 pub use clock::{Clock, FastRandom, Random, Sleep, SystemClock};
 pub use contacts::{
-    AccountLists, AccountPages, Contacts, Conversation, Conversations, List, Pages,
+    AccountLists, AccountPages, Contacts, Conversation, Conversations, List, ListPage, ListPages,
 };
 pub use credentials::Credentials;
 pub use error::{BuildError, Error};
-pub use limiter::RateLimit;
+pub use limiter::{Acquire, LocalLimiter, RateKey, RateLimit, RateLimitError, RateLimiter};
+pub use paging::{Items, ManyLists, ManyPages, Pages, Positioned, Walk};
 pub use retry::RetryPolicy;
+
+/// The protocol types the client's signatures use, re-exported so that `tim-client` alone is
+/// enough to name them.
+pub use tim_proto::{
+    self, ApiError, ApiPath, ApiRequest, AssistFlags, BaseUrl, ErrorClass, ErrorCode, Idempotency,
+    ListCursor, Page, PageCursor, PagedRequest, PagerError, RateBucket, Region, SessionItem,
+    recent_contact::{DeleteTarget, GetListRequest},
+};
+pub use tim_redact::redact;
+pub use tim_sig::{SecretKey, UserSig};
+pub use tim_transport::{Transport, TransportError};
 
 #[cfg(test)]
 mod tests;

@@ -1,13 +1,142 @@
-//! The client-side rate limit: a token bucket shared by every clone of a client.
+//! Rate limiting: the [`RateLimiter`] abstraction, and the local limiter ([`LocalLimiter`]),
+//! one token bucket per (SDKAppID, API), shared by every clone of a client.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use tim_proto::{ApiPath, RateBucket};
+
+use crate::clock::Clock;
+
+/// The quota one call draws from: the app and the call's declared [`RateBucket`]
+/// ([`tim_proto::ApiRequest::RATE`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RateKey {
+    /// The app's SDKAppID: quotas belong to an app.
+    pub sdk_app_id: u64,
+    /// The bucket: by default the call's own path at its documented rate.
+    pub bucket: RateBucket,
+}
+
+/// A future of [`RateLimiter::acquire`].
+pub type Acquire<'a> = Pin<Box<dyn Future<Output = Result<(), RateLimitError>> + Send + 'a>>;
+
+/// Decides when a call may be sent, so that every caller sharing the limiter stays under the
+/// service's quota together.
+///
+/// The client calls [`acquire`](Self::acquire) before every attempt (retries included) and
+/// sends when it resolves. [`LocalLimiter`] (the default) shares the limit among the clones of
+/// one client in one process; `tim-limiter-redis` shares it among processes through Redis.
+pub trait RateLimiter: Send + Sync + fmt::Debug + 'static {
+    /// Resolves when a call of `key` may be sent (the slot is then taken), or with
+    /// [`RateLimitError::WaitTooLong`] at once, taking nothing, when that would be later than
+    /// `max_wait` from now.
+    fn acquire(&self, key: RateKey, max_wait: Duration) -> Acquire<'_>;
+}
+
+/// A limiter could not give a slot.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RateLimitError {
+    /// The next free slot is further away than the caller can wait.
+    #[error("the next free slot is {wait:?} away, beyond the call's deadline")]
+    WaitTooLong {
+        /// How long the wait would have been.
+        wait: Duration,
+    },
+    /// The shared limiter cannot be reached and is configured to fail closed.
+    #[error("the shared rate limiter is unavailable: {reason}")]
+    Unavailable {
+        /// Why (never contains a password).
+        reason: String,
+    },
+}
+
+/// The local limiter: per (SDKAppID, bucket), a token bucket and a sliding-window cap (see
+/// [`RateLimit`]), shared by everything holding it (every clone of a client).
+///
+/// Each bucket runs at the configured [`RateLimit`], or, without one, at the bucket's documented
+/// rate with the default margin.
+pub struct LocalLimiter {
+    limit: Option<RateLimit>,
+    clock: Arc<dyn Clock>,
+    buckets: Mutex<HashMap<(u64, ApiPath), Arc<Limiter>>>,
+}
+
+impl fmt::Debug for LocalLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let buckets = self.buckets.lock().map_or(0, |b| b.len());
+        f.debug_struct("LocalLimiter")
+            .field("limit", &self.limit)
+            .field("buckets", &buckets)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalLimiter {
+    /// A limiter with `limit` for every bucket (`None`: each bucket's documented rate), waiting
+    /// on `clock`.
+    pub fn new(limit: Option<RateLimit>, clock: Arc<dyn Clock>) -> Self {
+        LocalLimiter {
+            limit,
+            clock,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The limit a bucket runs at.
+    pub fn limit_for(&self, bucket: &RateBucket) -> RateLimit {
+        self.limit
+            .unwrap_or_else(|| RateLimit::per_second(bucket.per_second))
+    }
+
+    fn bucket(&self, key: &RateKey) -> Arc<Limiter> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        buckets
+            .entry((key.sdk_app_id, key.bucket.key))
+            .or_insert_with(|| Arc::new(Limiter::new(self.limit_for(&key.bucket))))
+            .clone()
+    }
+}
+
+impl RateLimiter for LocalLimiter {
+    fn acquire(&self, key: RateKey, max_wait: Duration) -> Acquire<'_> {
+        let bucket = self.bucket(&key);
+        Box::pin(async move {
+            let clock = &self.clock;
+            let start = clock.now();
+            let deadline = start.checked_add(max_wait);
+            let left =
+                |now: Instant| deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
+            match bucket.reserve(start, max_wait) {
+                Ok(wait) if wait.is_zero() => {}
+                Ok(wait) => {
+                    tracing::trace!(?wait, bucket = %key.bucket, "waiting for the rate limiter");
+                    clock.sleep(wait).await;
+                }
+                Err(wait) => return Err(RateLimitError::WaitTooLong { wait }),
+            }
+            while let Err(wait) = bucket.admit(clock.now()) {
+                if wait >= left(clock.now()) {
+                    return Err(RateLimitError::WaitTooLong { wait });
+                }
+                tracing::trace!(?wait, bucket = %key.bucket, "the last second is full; waiting");
+                clock.sleep(wait).await;
+            }
+            Ok(())
+        })
+    }
+}
 
 /// How many calls per second a client may start, counting every attempt (retries included).
 ///
-/// The service allows 200 REST calls per second per app (api-facts §2, codes 60007/60011) and
-/// measures it over a sliding second. The limiter enforces two things, both with a safety
+/// The service allows 200 calls per second for each REST API of an app
+/// (`docs/protocol/conventions.md`, codes 60007/60011) and measures it over a sliding second;
+/// the client keeps one such limit per API ([`RateKey`]). The limiter enforces two things, both with a safety
 /// margin (default 2 %, so 196 calls at the documented 200/s):
 ///
 /// * **spacing**: a token bucket (kept as a generic cell rate algorithm) hands out send slots

@@ -2,24 +2,27 @@
 
 use std::time::Duration;
 
-use tim_proto::{DecodeError, ErrorClass};
+use tim_proto::{DecodeError, ErrorClass, Idempotency};
 use tim_transport::TransportErrorKind;
 
-use crate::error::{Error, retryable_status};
+use crate::error::Error;
 
 /// When and how a call is retried.
 ///
 /// Retried, with exponential backoff and jitter, until [`max_attempts`](Self::max_attempts)
 /// attempts or the [`deadline`](Self::deadline):
 ///
-/// * connection failures (the request was not sent), and timeouts and connections cut
-///   mid-response (the request may have been sent; see
-///   [`retry_ambiguous`](Self::retry_ambiguous));
-/// * HTTP 502, 503 and 504 (the service's gateways answer 502 with an HTML page), and 429;
-/// * the transient codes (`ErrorClass::Transient`: 50004, 50005, 60008, 60014, 70169, 70202,
-///   70500, ...);
-/// * the frequency-limit codes (60007, 60011, 60018, 60019), after the longer
-///   [`rate_limited_backoff`](Self::rate_limited_backoff).
+/// * connection failures (the request was not sent), for every call;
+/// * the frequency-limit codes (60007, 60011, 60018, 60019) and HTTP 429, after the longer
+///   [`rate_limited_backoff`](Self::rate_limited_backoff), for every call (the service refused
+///   the request before doing anything);
+/// * timeouts and connections cut after sending, HTTP 502, 503 and 504 (the service's gateways
+///   answer 502 with an HTML page), and the transient codes (`ErrorClass::Transient`: 50004,
+///   50005, 60008, 60014, 70169, 70202, 70500, ...): the request **may have reached** the
+///   service, so only for calls declared [`Idempotency::Idempotent`]
+///   ([`tim_proto::ApiRequest::IDEMPOTENCY`]). A call that is not idempotent surfaces such an
+///   error at once; [`Error::may_have_reached_the_service`] says so, and the caller decides
+///   (for example by reading back before sending again).
 ///
 /// An expired or invalidated UserSig (70001, 70052) is signed again and the call retried once,
 /// at once, outside the attempt budget (with a fixed UserSig there is nothing to re-sign and the
@@ -36,7 +39,7 @@ use crate::error::{Error, retryable_status};
 /// let mut policy = RetryPolicy::default();
 /// policy.max_attempts = 3;
 /// policy.deadline = Duration::from_secs(10);
-/// assert!(policy.retry_ambiguous);
+/// assert_eq!(policy.max_attempts, 3);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -55,11 +58,6 @@ pub struct RetryPolicy {
     /// The longest one attempt may take before it counts as a timeout (and is retried).
     /// Default 30 s; `None` leaves it to the transport.
     pub attempt_timeout: Option<Duration>,
-    /// Whether to retry after a timeout or a connection cut after the request may have reached
-    /// the service. Default `true`: every API of this crate is safe to repeat (`get_list` only
-    /// reads; `delete` of a conversation already deleted succeeds again). Turn it off for a
-    /// request of your own that is not idempotent.
-    pub retry_ambiguous: bool,
 }
 
 impl Default for RetryPolicy {
@@ -71,7 +69,6 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(10),
             deadline: Duration::from_secs(60),
             attempt_timeout: Some(Duration::from_secs(30)),
-            retry_ambiguous: true,
         }
     }
 }
@@ -102,34 +99,17 @@ impl RetryPolicy {
         half + Duration::from_nanos(u64::try_from(jitter_nanos).unwrap_or(u64::MAX))
     }
 
-    /// What to do about a failed attempt.
-    pub(crate) fn decide(&self, error: &Error) -> Decision {
-        match error {
-            Error::Transport(e) => match e.kind() {
-                TransportErrorKind::Connect => Decision::Retry {
-                    rate_limited: false,
-                },
-                TransportErrorKind::Timeout | TransportErrorKind::Io if self.retry_ambiguous => {
-                    Decision::Retry {
-                        rate_limited: false,
-                    }
-                }
-                _ => Decision::Fail,
+    /// What to do about a failed attempt of a call with this idempotency. The one place where
+    /// retries are decided ([`Error::is_retryable`] asks [`classify`] too).
+    pub(crate) fn decide(&self, error: &Error, idempotency: Idempotency) -> Decision {
+        match classify(error) {
+            Retry::Never => Decision::Fail,
+            Retry::Resign => Decision::Resign,
+            Retry::Always { rate_limited } => Decision::Retry { rate_limited },
+            Retry::IfIdempotent if idempotency.is_idempotent() => Decision::Retry {
+                rate_limited: false,
             },
-            Error::Decode(DecodeError::HttpStatus { status, .. }) if retryable_status(*status) => {
-                Decision::Retry {
-                    rate_limited: status.as_u16() == 429,
-                }
-            }
-            Error::Api(e) => match e.code.class() {
-                ErrorClass::Transient => Decision::Retry {
-                    rate_limited: false,
-                },
-                ErrorClass::RateLimited => Decision::Retry { rate_limited: true },
-                ErrorClass::Resign => Decision::Resign,
-                _ => Decision::Fail,
-            },
-            _ => Decision::Fail,
+            Retry::IfIdempotent => Decision::Fail,
         }
     }
 }
@@ -140,6 +120,44 @@ pub(crate) enum Decision {
     Retry { rate_limited: bool },
     Resign,
     Fail,
+}
+
+/// How a failure may be retried, whatever the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Retrying will not help.
+    Never,
+    /// The request did not reach the service (or was refused before any work): retry any call.
+    Always { rate_limited: bool },
+    /// The request may have reached the service: retry only an idempotent call.
+    IfIdempotent,
+    /// The UserSig was refused: sign a new one and retry once.
+    Resign,
+}
+
+/// Classifies a failed attempt; see [`RetryPolicy`] for the table.
+pub(crate) fn classify(error: &Error) -> Retry {
+    match error {
+        Error::Transport(e) => match e.kind() {
+            TransportErrorKind::Connect => Retry::Always {
+                rate_limited: false,
+            },
+            TransportErrorKind::Timeout | TransportErrorKind::Io => Retry::IfIdempotent,
+            _ => Retry::Never,
+        },
+        Error::Decode(DecodeError::HttpStatus { status, .. }) => match status.as_u16() {
+            429 => Retry::Always { rate_limited: true },
+            502..=504 => Retry::IfIdempotent,
+            _ => Retry::Never,
+        },
+        Error::Api(e) => match e.code.class() {
+            ErrorClass::Transient => Retry::IfIdempotent,
+            ErrorClass::RateLimited => Retry::Always { rate_limited: true },
+            ErrorClass::Resign => Retry::Resign,
+            _ => Retry::Never,
+        },
+        _ => Retry::Never,
+    }
 }
 
 #[cfg(test)]
@@ -178,38 +196,60 @@ mod tests {
     #[test]
     fn decisions_follow_the_error_class() {
         let p = RetryPolicy::default();
+        let idem = Idempotency::Idempotent;
         let retry = Decision::Retry {
             rate_limited: false,
         };
-        assert_eq!(p.decide(&api(50004)), retry);
-        assert_eq!(p.decide(&api(60008)), retry);
+        assert_eq!(p.decide(&api(50004), idem), retry);
+        assert_eq!(p.decide(&api(60008), idem), retry);
         assert_eq!(
-            p.decide(&api(60007)),
+            p.decide(&api(60007), idem),
             Decision::Retry { rate_limited: true }
         );
-        assert_eq!(p.decide(&api(70001)), Decision::Resign);
-        assert_eq!(p.decide(&api(70052)), Decision::Resign);
-        assert_eq!(p.decide(&api(70050)), Decision::Fail);
-        assert_eq!(p.decide(&api(50001)), Decision::Fail);
-        assert_eq!(p.decide(&api(123_456)), Decision::Fail);
+        assert_eq!(p.decide(&api(70001), idem), Decision::Resign);
+        assert_eq!(p.decide(&api(70052), idem), Decision::Resign);
+        assert_eq!(p.decide(&api(70050), idem), Decision::Fail);
+        assert_eq!(p.decide(&api(50001), idem), Decision::Fail);
+        assert_eq!(p.decide(&api(123_456), idem), Decision::Fail);
         let io = Error::Transport(TransportError::io(std::io::Error::other("reset")));
-        assert_eq!(p.decide(&io), retry);
-        let strict = RetryPolicy {
-            retry_ambiguous: false,
-            ..RetryPolicy::default()
-        };
-        assert_eq!(strict.decide(&io), Decision::Fail);
+        assert_eq!(p.decide(&io, idem), retry);
+        let once = Idempotency::NotIdempotent;
+        assert_eq!(p.decide(&io, once), Decision::Fail);
+        assert_eq!(p.decide(&api(50004), once), Decision::Fail);
+        assert_eq!(
+            p.decide(&api(60007), once),
+            Decision::Retry { rate_limited: true }
+        );
+        assert_eq!(p.decide(&api(70001), once), Decision::Resign);
         let connect = Error::Transport(TransportError::connect(std::io::Error::other("refused")));
-        assert_eq!(strict.decide(&connect), retry);
+        assert_eq!(p.decide(&connect, once), retry);
+        assert!(!connect.may_have_reached_the_service());
+        assert!(io.may_have_reached_the_service());
+        // `is_retryable` agrees with the decision for an idempotent call.
+        for e in [
+            &io,
+            &connect,
+            &api(50004),
+            &api(60007),
+            &api(70001),
+            &api(50001),
+        ] {
+            assert_eq!(e.is_retryable(), p.decide(e, idem) != Decision::Fail, "{e}");
+        }
         let status = |s: u16| {
             Error::Decode(DecodeError::HttpStatus {
                 status: http::StatusCode::from_u16(s).expect("valid"),
                 excerpt: String::new(),
             })
         };
-        assert_eq!(p.decide(&status(502)), retry);
-        assert_eq!(p.decide(&status(504)), retry);
-        assert_eq!(p.decide(&status(500)), Decision::Fail);
-        assert_eq!(p.decide(&status(404)), Decision::Fail);
+        assert_eq!(p.decide(&status(502), idem), retry);
+        assert_eq!(p.decide(&status(504), idem), retry);
+        assert_eq!(p.decide(&status(502), once), Decision::Fail);
+        assert_eq!(
+            p.decide(&status(429), once),
+            Decision::Retry { rate_limited: true }
+        );
+        assert_eq!(p.decide(&status(500), idem), Decision::Fail);
+        assert_eq!(p.decide(&status(404), idem), Decision::Fail);
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures_lite::future::block_on;
 use futures_util::StreamExt;
 use tim_proto::ErrorCode;
-use tim_proto::pager::Cursor;
+use tim_proto::recent_contact::ListCursor as Cursor;
 use tim_proto::recent_contact::{DeleteTarget, GetListRequest};
 use tim_transport::{Bytes, TransportError, transport_fn};
 
@@ -382,19 +382,90 @@ fn a_hanging_attempt_times_out_and_is_retried() {
     assert!(clock.elapsed() <= Duration::from_secs(60));
 }
 
+/// A call that must not run twice: declared not idempotent.
+#[derive(serde::Serialize)]
+struct Append {
+    #[serde(rename = "From_Account")]
+    from_account: String,
+}
+
+impl tim_proto::ApiRequest for Append {
+    const PATH: tim_proto::ApiPath = tim_proto::ApiPath::new("test", "append");
+    const IDEMPOTENCY: tim_proto::Idempotency = tim_proto::Idempotency::NotIdempotent;
+    type Response = tim_proto::Envelope;
+}
+
+fn append(client: &Client) -> Result<(), Error> {
+    let request = Append {
+        from_account: "alice".into(),
+    };
+    block_on(client.call(&request)).map(drop)
+}
+
 #[test]
-fn ambiguous_failures_can_be_left_alone() {
+fn a_non_idempotent_call_is_never_resent_after_a_failure_that_may_have_reached_the_service() {
     let policy = RetryPolicy {
-        retry_ambiguous: false,
+        attempt_timeout: Some(Duration::from_secs(5)),
         ..RetryPolicy::default()
     };
-    let (client, _, seen) = scripted(vec![Answer::Io], Answer::Ok(EMPTY_OK), policy.clone());
-    let error = delete(&client).expect_err("not retried");
-    assert!(error.transport_error().is_some_and(|e| e.is_io()));
-    assert_eq!(seen.len(), 1);
-    let (client, _, seen) = scripted(vec![Answer::Connect], Answer::Ok(EMPTY_OK), policy);
-    delete(&client).expect("a connect failure is always safe to retry");
-    assert_eq!(seen.len(), 2);
+    for (answer, what) in [
+        (Answer::Hang, "a timeout"),
+        (Answer::Io, "a connection cut"),
+        (Answer::Status(502), "a gateway error"),
+        (Answer::Code(50004), "a transient service error"),
+    ] {
+        let (client, _, seen) = scripted(vec![answer], Answer::Ok(EMPTY_OK), policy.clone());
+        let error = append(&client).expect_err(what);
+        assert!(error.may_have_reached_the_service(), "{what}: {error:?}");
+        assert_eq!(seen.len(), 1, "{what}: sent once only");
+        // The same failures are retried for an idempotent call.
+        let (client, _, seen) = scripted(
+            vec![match what {
+                "a timeout" => Answer::Hang,
+                "a connection cut" => Answer::Io,
+                "a gateway error" => Answer::Status(502),
+                _ => Answer::Code(50004),
+            }],
+            Answer::Ok(EMPTY_OK),
+            policy.clone(),
+        );
+        delete(&client).expect(what);
+        assert_eq!(seen.len(), 2, "{what}: the idempotent delete is retried");
+    }
+    // Failures that cannot have reached the service are retried for every call.
+    for (answer, what) in [
+        (Answer::Connect, "a refused connection"),
+        (Answer::Code(60007), "a frequency limit"),
+    ] {
+        let (client, _, seen) = scripted(vec![answer], Answer::Ok(EMPTY_OK), policy.clone());
+        append(&client).expect(what);
+        assert_eq!(seen.len(), 2, "{what}: retried");
+    }
+}
+
+#[test]
+fn two_apis_have_independent_limits() {
+    let clock = FakeClock::new();
+    let transport = transport_fn(|_req: http::Request<Bytes>| async {
+        respond(&Answer::Ok(EMPTY_OK)).expect("answers")
+    });
+    let client = Client::builder()
+        .transport(transport)
+        .base_url("http://fake.invalid")
+        .sdk_app_id(1)
+        .secret_key(KEY)
+        .clock(clock.clone())
+        .rate_limit(RateLimit::per_second(10).with_margin_permille(0))
+        .build()
+        .expect("valid");
+    for _ in 0..3 {
+        delete(&client).expect("ok");
+        append(&client).expect("ok");
+    }
+    // Each API's bucket spaces its own calls (100 ms at 10/s): delete waits twice, and append,
+    // arriving when its own slot is already due, never waits. One shared bucket would have
+    // waited five times.
+    assert_eq!(clock.sleeps(), vec![Duration::from_millis(100); 2]);
 }
 
 #[test]

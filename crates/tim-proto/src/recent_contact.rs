@@ -129,10 +129,8 @@ impl PagedRequest for GetListRequest {
     fn into_page(
         response: GetListResponse,
     ) -> Result<(Vec<SessionItem>, Option<ListCursor>), PageError> {
-        let next = pager::complete_flag_step(
-            response.complete_flag,
-            ListCursor::of_response(&response),
-        )?;
+        let next =
+            pager::complete_flag_step(response.complete_flag, ListCursor::of_response(&response))?;
         Ok((response.sessions, next))
     }
 }
@@ -274,7 +272,11 @@ impl ListCursor {
     }
 
     /// The request for this cursor.
-    pub fn request(&self, from_account: impl Into<String>, assist_flags: AssistFlags) -> GetListRequest {
+    pub fn request(
+        &self,
+        from_account: impl Into<String>,
+        assist_flags: AssistFlags,
+    ) -> GetListRequest {
         GetListRequest {
             from_account: from_account.into(),
             time_stamp: self.time_stamp,
@@ -506,9 +508,7 @@ mod tests {
             serde_json::from_str(&format!("[{items}]")).expect("robust");
         assert_eq!(strict.0, robust.0);
         // The other kind's id field is kept in `extra`, in both readings.
-        assert!(
-            matches!(&strict.0[1], SessionItem::Group(g) if g.meta.extra["To_Account"] == "b")
-        );
+        assert!(matches!(&strict.0[1], SessionItem::Group(g) if g.meta.extra["To_Account"] == "b"));
         let body = page(items);
         let decoded = GetListResponse::decode_body(body.as_bytes()).expect("decodes");
         assert_eq!(decoded, serde_json::from_str(&body).expect("robust"));
@@ -532,7 +532,8 @@ mod tests {
                 "{item}"
             );
             let body = page(item);
-            let decoded = GetListResponse::decode_body(body.as_bytes()).expect("the robust reading keeps it");
+            let decoded =
+                GetListResponse::decode_body(body.as_bytes()).expect("the robust reading keeps it");
             let robust: GetListResponse = serde_json::from_str(&body).expect("robust");
             assert_eq!(decoded, robust, "{item}");
             // A repeated field is read robustly too (the last one counts); the rest are kept whole.
@@ -553,8 +554,17 @@ mod tests {
         };
         assert_eq!(u.session_type, Some(-1));
         assert_eq!(item.session_type(), Some(-1));
-        assert_eq!(serde_json::to_string(&item).expect("writes"), r#"{"Type":-1,"x":true}"#);
+        assert_eq!(
+            serde_json::to_string(&item).expect("writes"),
+            r#"{"Type":-1,"x":true}"#
+        );
         let not_an_object: SessionItem = serde_json::from_str("[1]").expect("reads");
-        assert!(matches!(not_an_object, SessionItem::Unknown(UnknownSession { session_type: None, .. })));
+        assert!(matches!(
+            not_an_object,
+            SessionItem::Unknown(UnknownSession {
+                session_type: None,
+                ..
+            })
+        ));
     }
 }

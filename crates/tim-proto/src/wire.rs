@@ -270,7 +270,9 @@ pub fn set<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
 #[doc(hidden)]
 pub fn lenient_tag(value: &Value) -> Option<u64> {
     match value {
-        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+        Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
         other => other.as_u64(),
     }
 }
@@ -579,8 +581,12 @@ macro_rules! __wire_field_ty {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __wire_default {
-    ($d:expr) => { $d };
-    () => { ::core::option::Option::None };
+    ($d:expr) => {
+        $d
+    };
+    () => {
+        ::core::option::Option::None
+    };
 }
 
 #[doc(hidden)]
@@ -599,8 +605,12 @@ macro_rules! __wire_ser {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __wire_strict {
-    ($f:ident = $d:expr) => { $f.unwrap_or($d) };
-    ($f:ident) => { $f };
+    ($f:ident = $d:expr) => {
+        $f.unwrap_or($d)
+    };
+    ($f:ident) => {
+        $f
+    };
 }
 
 #[doc(hidden)]
@@ -612,12 +622,18 @@ macro_rules! __wire_robust {
             _ => $d,
         }
     };
-    ($f:ident) => { $f.flatten() };
+    ($f:ident) => {
+        $f.flatten()
+    };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __wire_tag_reader {
-    (lenient) => { $crate::wire::lenient_tag };
-    () => { $crate::wire::exact_tag };
+    (lenient) => {
+        $crate::wire::lenient_tag
+    };
+    () => {
+        $crate::wire::exact_tag
+    };
 }

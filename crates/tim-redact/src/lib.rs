@@ -130,7 +130,9 @@ fn redact_userinfo(text: &str) -> Cow<'_, str> {
         let authority_start = from + pos + 3;
         let authority_end = bytes[authority_start..]
             .iter()
-            .position(|&b| matches!(b, b'/' | b'?' | b'#') || ends_value(b) && b != b'[' && b != b']')
+            .position(|&b| {
+                matches!(b, b'/' | b'?' | b'#') || ends_value(b) && b != b'[' && b != b']'
+            })
             .map_or(bytes.len(), |n| authority_start + n);
         let authority = &text[authority_start..authority_end];
         if let Some(at) = authority.rfind('@')
@@ -232,7 +234,10 @@ mod tests {
     fn both_kinds_in_one_text_and_idempotence() {
         let text = "https://u:pw@h/v4/a/b?usersig=SIG&random=1";
         let once = redact(text);
-        assert_eq!(once, "https://u:[redacted]@h/v4/a/b?usersig=[redacted]&random=1");
+        assert_eq!(
+            once,
+            "https://u:[redacted]@h/v4/a/b?usersig=[redacted]&random=1"
+        );
         assert_eq!(redact(&once), once);
         assert!(matches!(redact("plain"), Cow::Borrowed(_)));
     }

@@ -504,5 +504,4 @@ mod tests {
         assert_eq!(k(io::ErrorKind::UnexpectedEof), TransportErrorKind::Io);
         assert_eq!(k(io::ErrorKind::BrokenPipe), TransportErrorKind::Io);
     }
-
 }
