@@ -17,7 +17,7 @@ use crate::sign::Claims;
 /// | 5 minutes | 150 s | 150 s |
 ///
 /// The margin absorbs clock skew between this host and the service, requests queued or retried
-/// with a URL built earlier, and slow calls; signing costs about two microseconds, so
+/// with a URL built earlier, and slow calls; signing costs under a microsecond, so
 /// re-signing early is free. A token whose `time` is later than `now` (the local clock went
 /// backwards) is also signed again.
 ///

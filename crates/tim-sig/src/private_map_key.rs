@@ -1,4 +1,5 @@
-//! TRTC's PrivateMapKey: a UserSig whose userbuf grants room privileges (api-facts §3.3).
+//! TRTC's PrivateMapKey: a UserSig whose userbuf grants room privileges (see the workspace's
+//! `docs/usersig.md`, "Userbuf and PrivateMapKey").
 //!
 //! IM itself does not use userbufs; this exists so that TRTC room keys signed by the official
 //! libraries can be reproduced and verified.

@@ -269,7 +269,7 @@ fn signature_mismatch() {
 
 #[test]
 fn service_error_codes() {
-    // api-facts §2.2.
+    // The table of `docs/usersig.md`, "Verification order".
     assert_eq!(VerifyError::Empty.service_error_code(), 70_002);
     assert_eq!(VerifyError::Base64.service_error_code(), 70_003);
     assert_eq!(VerifyError::Zlib.service_error_code(), 70_003);

@@ -1,5 +1,5 @@
-//! Known answers from the official signers (tests/vectors/usersig-official.json, copied from the
-//! workspace's shared vectors; api-facts §3.4). The compressed bytes are never pinned: they
+//! Known answers from the official signers (tests/vectors/usersig-official.json; the format is
+//! described in the workspace's `docs/usersig.md`). The compressed bytes are never pinned: they
 //! depend on the zlib implementation. What is pinned is the content to sign, `TLS.sig`, and the
 //! decoded fields of every official token.
 
@@ -110,7 +110,7 @@ fn every_official_token_decodes_and_verifies() {
 
 #[test]
 fn content_to_sign_is_pinned() {
-    // api-facts §3.1 step 2, written out by hand.
+    // `docs/usersig.md`, "Format", step 1, written out by hand.
     let claims = Claims::new(SDKAPPID, "xiaojun", 1_569_910_200, 15_552_000);
     assert_eq!(
         content_to_sign(&claims),
@@ -127,9 +127,9 @@ fn content_to_sign_is_pinned() {
 }
 
 #[test]
-fn tls_sig_table_of_api_facts() {
-    // api-facts §3.4 (b): values agreed by PyPI 1.1, github HEAD python and npm 1.0.2; the two
-    // "0" rows also match the third-party crate tls_sig_api 0.1.1 (§3.4 a).
+fn tls_sig_table_of_the_official_libraries() {
+    // Values agreed by PyPI tls-sig-api-v2 1.1, the GitHub HEAD of the Python library and npm
+    // tls-sig-api-v2 1.0.2; the two "0" rows also match the third-party crate tls_sig_api 0.1.1.
     /// (time, identifier, expire, userbuf, TLS.sig)
     type Row = (u64, &'static str, u64, Option<&'static [u8]>, &'static str);
     let table: &[Row] = &[
@@ -245,7 +245,7 @@ fn private_map_keys_match_the_official_userbufs_and_sigs() {
     assert_eq!(hex(&string.userbuf().unwrap()), rows[1]);
     assert_eq!(rows[0], rows[2]);
     assert_eq!(rows[1], rows[3]);
-    // api-facts §3.4 (b).
+    // Computed by the same three official libraries.
     assert_eq!(
         tls_sig(&key(), &numeric.claims().unwrap()),
         "1jABgslSLWEP/2LrB++HCzMtBr5BEpRYvTVw0+9Ltzc="
@@ -338,9 +338,9 @@ fn private_map_key_field_limits() {
 
 #[test]
 fn other_layouts_are_accepted() {
-    // The layouts of api-facts §3.1 step 4 that the vectors do not cover, at several zlib levels:
-    // C++ key order, C# (userbuf after sig), Go (trailing newline), Java (any order), and PHP
-    // (escaped slashes, pretty printing).
+    // The layouts of `docs/usersig.md` ("Format", step 3) that the vectors do not cover, at
+    // several zlib levels: C++ key order, C# (userbuf after sig), Go (trailing newline), Java (any
+    // order), and PHP (escaped slashes, pretty printing).
     let claims = Claims {
         userbuf: Some(vec![0xfb, 0xff, 0x00]),
         ..Claims::new(SDKAPPID, "a/b", 1_700_000_000, 86_400)

@@ -6,7 +6,7 @@ use std::io::Write as _;
 
 use base64::Engine as _;
 
-/// The official example key (api-facts §3.4).
+/// The public example key of the official libraries' READMEs (also in the vectors file).
 pub const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 pub const SDKAPPID: u64 = 1_400_000_000;
 
