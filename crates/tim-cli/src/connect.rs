@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tim_client::{Client, RateLimit};
 use tim_emulator::{Config, Emulator, InProcess};
-use tim_proto::{Endpoint, Region};
+use tim_proto::{BaseUrl, Region};
 use tim_sig::{SecretKey, UserSig};
 use tim_transport::Transport;
 use tim_transport_hyper::HyperTransport;
@@ -48,13 +48,13 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
     }
     let endpoint = match (&global.base_url, &global.region) {
         (Some(url), _) => {
-            Endpoint::custom(url).map_err(|e| CliError::Usage(format!("--base-url: {e}")))?
+            BaseUrl::custom(url).map_err(|e| CliError::Usage(format!("--base-url: {e}")))?
         }
         (None, Some(region)) => {
             let region: Region = region
                 .parse()
                 .map_err(|e| CliError::Usage(format!("--region: {e}")))?;
-            Endpoint::region(region)
+            BaseUrl::region(region)
         }
         (None, None) => {
             return Err(CliError::Usage(
@@ -66,7 +66,7 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
         CliError::Usage("set --sdkappid (TIM_SDKAPPID), the app's SDKAppID".into())
     })?;
     let builder = builder
-        .endpoint(endpoint)
+        .base(endpoint)
         .sdk_app_id(sdk_app_id)
         .shared_transport(Arc::new(HyperTransport::new()));
     let builder = match (&global.key, &global.usersig) {

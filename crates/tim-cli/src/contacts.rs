@@ -9,7 +9,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use futures_util::StreamExt;
 use serde_json::Value;
 use tim_client::Client;
-use tim_proto::pager::Cursor;
+use tim_proto::ListCursor as Cursor;
 use tim_proto::recent_contact::{AssistFlags, DeleteRequest, DeleteTarget};
 
 use crate::connect;

@@ -63,7 +63,7 @@ impl CliError {
         let suffix = context.map(|c| format!(" ({c})")).unwrap_or_default();
         let text = format!("{}{suffix}", chain(error));
         match error {
-            tim_client::Error::Pagination(_) => CliError::Protocol(text),
+            tim_client::Error::Pagination { .. } => CliError::Protocol(text),
             _ => CliError::Transport(text),
         }
     }

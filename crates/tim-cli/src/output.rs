@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use tim_proto::pager::Cursor;
+use tim_proto::ListCursor as Cursor;
 use tim_proto::recent_contact::SessionItem;
 
 /// How `tim contacts list` prints.

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use tim_client::{Error, RateLimit};
 use tim_emulator::{Emulator, Fault, Kind, demo};
 use tim_proto::ErrorCode;
-use tim_proto::pager::Cursor;
+use tim_proto::ListCursor as Cursor;
 use tim_proto::recent_contact::{AssistFlags, DeleteTarget, SessionItem};
 
 use crate::{Adapter, KEY, ShiftedClock, conversations, emulator};

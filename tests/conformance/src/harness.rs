@@ -6,8 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use tim_emulator::{Config, Conversation, Emulator, Kind, Server, ServerOptions};
 use tim_proto::pager::{Pager, PagerError};
-use tim_proto::recent_contact::{AssistFlags, GetListRequest, GetListResponse, SessionItem};
-use tim_proto::{DecodeError, EncodeError, Endpoint, QueryParams};
+use tim_proto::recent_contact::{
+    AssistFlags, GetListRequest, GetListResponse, ListCursor, SessionItem,
+};
+use tim_proto::{BaseUrl, DecodeError, EncodeError, QueryParams};
 use tim_transport::{Transport, TransportError};
 
 /// The emulated app's SDKAppID.
@@ -63,7 +65,7 @@ fn sign(emulator: &Emulator) -> String {
 /// Builds signed API requests to one emulator.
 #[derive(Debug)]
 pub struct Api {
-    endpoint: Endpoint,
+    endpoint: BaseUrl,
     usersig: String,
     random: AtomicU32,
 }
@@ -76,7 +78,7 @@ impl Api {
 
     fn with_usersig(base_url: &str, usersig: String) -> Api {
         Api {
-            endpoint: Endpoint::custom(base_url).expect("the emulator's base url is valid"),
+            endpoint: BaseUrl::custom(base_url).expect("the emulator's base url is valid"),
             usersig,
             random: AtomicU32::new(1),
         }
@@ -129,7 +131,7 @@ pub enum WalkError {
     /// The response did not decode.
     Decode(DecodeError),
     /// The pager refused the response.
-    Pager(PagerError),
+    Pager(PagerError<ListCursor>),
 }
 
 /// Walks `account`'s whole list through `transport`, driving the pager by hand; returns the
@@ -139,7 +141,7 @@ pub async fn walk(
     api: &Api,
     account: &str,
 ) -> Result<(Vec<SessionItem>, u64), WalkError> {
-    let mut pager = Pager::new(account, AssistFlags::default());
+    let mut pager = Pager::new(GetListRequest::first(account, AssistFlags::default()));
     let mut items = Vec::new();
     let mut requests = 0;
     while let Some(request) = pager.next_request().map_err(WalkError::Pager)? {

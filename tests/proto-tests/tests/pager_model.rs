@@ -155,7 +155,8 @@ fn page_limit_stops_a_runaway_and_reports_where_to_resume() {
         })
         .collect();
     let mut server = ModelServer::new(sessions, 2, false, None);
-    let mut pager = Pager::new(GetListRequest::first("alice", AssistFlags::default())).with_max_pages(3);
+    let mut pager =
+        Pager::new(GetListRequest::first("alice", AssistFlags::default())).with_max_pages(3);
     let mut requests = 0;
     let err = loop {
         match pager.next_request() {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tim_proto::recent_contact::{
     AssistFlags, DeleteRequest, DeleteTarget, GetListRequest, GetListResponse,
 };
-use tim_proto::{ApiRequest, DecodeError, BaseUrl, Envelope, QueryParams, Region, decode, encode};
+use tim_proto::{ApiRequest, BaseUrl, DecodeError, Envelope, QueryParams, Region, decode, encode};
 
 const SEED_RESPONSE: &str = r#"{
   "SessionItem": [
