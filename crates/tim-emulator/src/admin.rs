@@ -12,8 +12,9 @@ use bytes::Bytes;
 use http::{HeaderName, Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::emulator::{Emulator, Query, json_response, to_json};
+use crate::emulator::Emulator;
 use crate::store::Kind;
+use crate::wire::{Query, json_response, to_json};
 
 fn ok(value: Value) -> Response<Bytes> {
     json_response(StatusCode::OK, to_json(&value))
@@ -77,16 +78,16 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
     let response = match (route, is_get, is_post) {
         ("" | "/health", ..) => ok(json!({
             "ok": true,
-            "sdkappid": emu.sdk_app_id,
+            "sdkappid": emu.sdk_app_id(),
             "now": now.as_secs(),
         })),
-        ("/load", _, true) => match emu.store.load_json(request.body()) {
-            Ok(()) => ok(json!({ "ok": true, "accounts": emu.store.account_count() })),
+        ("/load", _, true) => match emu.data().load_json(request.body()) {
+            Ok(()) => ok(json!({ "ok": true, "accounts": emu.data().account_count() })),
             Err(e) => bad(e),
         },
         ("/data", true, _) => {
             let query = Query::parse(request.uri().query().unwrap_or(""));
-            let mut data = emu.store.export();
+            let mut data = emu.data().export();
             if let Some(a) = query.get("account") {
                 data.sessions.retain(|k, _| *k == a);
             }
@@ -100,7 +101,7 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
         ("/pin" | "/unpin", _, true) => {
             let pinned = route == "/pin";
             with_target(&request, |account, kind, peer| {
-                if emu.store.set_pinned(&account, kind, &peer, pinned) {
+                if emu.data().set_pinned(&account, kind, &peer, pinned) {
                     ok(json!({ "ok": true }))
                 } else {
                     error(StatusCode::NOT_FOUND, "no such conversation")
@@ -108,13 +109,13 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
             })
         }
         ("/delete", _, true) => with_target(&request, |account, kind, peer| {
-            let existed = emu.store.delete(&account, kind, &peer);
+            let existed = emu.data().delete(&account, kind, &peer);
             ok(json!({ "ok": true, "existed": existed }))
         }),
         ("/faults", true, _) => faults_state(emu),
         ("/faults", _, true) => add_faults(emu, &request),
         ("/faults/clear", _, true) => {
-            emu.faults.clear();
+            emu.faults().clear();
             ok(json!({ "ok": true }))
         }
         ("/log", true, _) => ok(serde_json::to_value(emu.log()).unwrap_or(Value::Null)),
@@ -126,7 +127,7 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
             emu.reset();
             ok(json!({ "ok": true }))
         }
-        ("/clock", true, _) => ok(json!({ "now": now.as_secs(), "shift": emu.clock_shift })),
+        ("/clock", true, _) => ok(json!({ "now": now.as_secs(), "shift": emu.clock_shift() })),
         ("/clock", _, true) => clock(emu, now, &request),
         ("/config", true, _) => config_state(emu),
         ("/config", _, true) => set_config(emu, &request),
@@ -174,7 +175,7 @@ fn message(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Respo
             None => return bad("MsgTime must be a non-negative integer"),
         },
     };
-    match emu.store.add_message(&account, kind, &peer, msg_time) {
+    match emu.data().add_message(&account, kind, &peer, msg_time) {
         Ok(t) => ok(json!({ "ok": true, "MsgTime": t })),
         Err(e) => bad(e),
     }
@@ -182,12 +183,12 @@ fn message(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Respo
 
 fn faults_state(emu: &Emulator) -> Response<Bytes> {
     let pending: Vec<Value> = emu
-        .faults
+        .fault_config()
         .pending()
         .map(|s| json!({ "fault": s.fault.to_string(), "remaining": s.remaining, "api": s.api }))
         .collect();
     let rates: Vec<Value> = emu
-        .faults
+        .fault_config()
         .rates()
         .iter()
         .map(|r| json!({ "fault": r.fault.to_string(), "rate": r.probability, "api": r.api }))
@@ -220,7 +221,7 @@ fn add_faults(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
     }
     for s in &specs {
         // Checked above.
-        let _ = emu.faults.apply_spec(s);
+        let _ = emu.faults().apply_spec(s);
     }
     faults_state(emu)
 }
@@ -231,7 +232,7 @@ fn clock(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Respons
         Err(r) => return r,
     };
     // `now` already includes the current shift; work from the unshifted time.
-    let real = i128::from(now.as_secs()) - i128::from(emu.clock_shift);
+    let real = i128::from(now.as_secs()) - i128::from(emu.clock_shift());
     let shift = match (body.get("now"), body.get("shift")) {
         (Some(n), None) => match n.as_u64() {
             Some(n) => i128::from(n) - real,
@@ -246,16 +247,16 @@ fn clock(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Respons
     let Ok(shift) = i64::try_from(shift) else {
         return bad("clock shift out of range");
     };
-    emu.clock_shift = shift;
+    emu.set_clock_shift(shift);
     let now = emu.shifted(Duration::from_secs(u64::try_from(real).unwrap_or(0)));
     ok(json!({ "now": now.as_secs(), "shift": shift }))
 }
 
 fn config_state(emu: &Emulator) -> Response<Bytes> {
     ok(json!({
-        "sdkappid": emu.sdk_app_id,
-        "page_size": emu.page_size,
-        "rate_limit": emu.rate_limit,
+        "sdkappid": emu.sdk_app_id(),
+        "page_size": emu.page_size(),
+        "rate_limit": emu.rate_limit(),
     }))
 }
 

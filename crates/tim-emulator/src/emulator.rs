@@ -5,20 +5,16 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode, header};
+use http::{Method, Request, Response, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
 use tim_sig::{Claims, Expected, SecretKey, VerifyError};
 
-use crate::codes::{self, Code};
+use crate::api::{ApiFailure, ApiSpec, CallContext, PageFault, fail};
+use crate::codes;
 use crate::faults::{Fault, Faults};
-use crate::paging::{self, Cursor, PageFault};
-use crate::store::{Kind, Store};
-
-/// The APIs the emulator serves, as `servicename/command`.
-pub const APIS: &[&str] = &[GET_LIST, DELETE];
-const GET_LIST: &str = "recentcontact/get_list";
-const DELETE: &str = "recentcontact/delete";
+use crate::store::Store;
+use crate::wire::{Query, api_error, body_preview, html_status};
 
 /// How an emulator is set up. Build it with [`Config::new`] and adjust the public fields.
 #[derive(Clone, Debug)]
@@ -113,22 +109,24 @@ fn ser_duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S:
 
 /// The emulated IM service. See the [crate documentation](crate) for the driving contract.
 pub struct Emulator {
-    pub(crate) sdk_app_id: u64,
-    pub(crate) key: SecretKey,
-    pub(crate) page_size: usize,
-    pub(crate) rate_limit: Option<u32>,
-    pub(crate) seed: u64,
-    pub(crate) store: Store,
-    pub(crate) baseline: Store,
-    pub(crate) faults: Faults,
-    pub(crate) log: Vec<LogEntry>,
-    pub(crate) log_capacity: usize,
+    sdk_app_id: u64,
+    key: SecretKey,
+    page_size: usize,
+    rate_limit: Option<u32>,
+    seed: u64,
+    store: Store,
+    baseline: Store,
+    faults: Faults,
+    log: Vec<LogEntry>,
+    log_capacity: usize,
     /// Accepted call times per API, for the sliding one-second window.
-    pub(crate) calls: HashMap<&'static str, VecDeque<Duration>>,
+    calls: HashMap<&'static str, VecDeque<Duration>>,
     /// UserSigs that passed verification, with their claims (never printed).
-    pub(crate) verified: HashMap<String, Claims>,
+    verified: HashMap<String, Claims>,
     /// Seconds added to every `now` (set through the admin API to replay old UserSigs).
-    pub(crate) clock_shift: i64,
+    clock_shift: i64,
+    /// The table of APIs: the built-in ones, then any registered.
+    apis: Vec<ApiSpec>,
 }
 
 impl fmt::Debug for Emulator {
@@ -142,28 +140,6 @@ impl fmt::Debug for Emulator {
             .field("log", &self.log.len())
             .field("clock_shift", &self.clock_shift)
             .finish_non_exhaustive()
-    }
-}
-
-/// An API failure: the code and its `ErrorInfo`.
-struct Fail {
-    code: i64,
-    info: String,
-}
-
-impl From<Code> for Fail {
-    fn from(c: Code) -> Self {
-        Fail {
-            code: c.code,
-            info: c.info.to_owned(),
-        }
-    }
-}
-
-fn fail(c: Code, detail: impl fmt::Display) -> Fail {
-    Fail {
-        code: c.code,
-        info: format!("{}: {detail}", c.info),
     }
 }
 
@@ -188,7 +164,22 @@ impl Emulator {
             calls: HashMap::new(),
             verified: HashMap::new(),
             clock_shift: 0,
+            apis: crate::recentcontact::APIS.to_vec(),
         }
+    }
+
+    /// Adds an API to the table (or replaces the one with the same path): its requests then get
+    /// every shared check (method, query, UserSig, admin, rate limit, faults) and are answered
+    /// by its handler. For calls the emulator does not model yet, and for tests of generic
+    /// clients; see `docs/adding-an-endpoint.md`.
+    pub fn register(&mut self, api: ApiSpec) {
+        self.apis.retain(|a| a.path != api.path);
+        self.apis.push(api);
+    }
+
+    /// The paths of the APIs it answers, as `servicename/command`.
+    pub fn apis(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.apis.iter().map(|a| a.path)
     }
 
     /// An emulator loaded with the deterministic demo data set (see [`crate::demo`]).
@@ -220,6 +211,11 @@ impl Emulator {
     /// The fault configuration.
     pub fn faults(&mut self) -> &mut Faults {
         &mut self.faults
+    }
+
+    /// The fault configuration, to read.
+    pub fn fault_config(&self) -> &Faults {
+        &self.faults
     }
 
     /// The request log, oldest first (API calls only; admin calls are not logged).
@@ -297,7 +293,8 @@ impl Emulator {
         )
     }
 
-    pub(crate) fn shifted(&self, now: Duration) -> Duration {
+    /// `now` with the clock shift applied.
+    pub fn shifted(&self, now: Duration) -> Duration {
         let shift = Duration::from_secs(self.clock_shift.unsigned_abs());
         if self.clock_shift >= 0 {
             now.saturating_add(shift)
@@ -311,7 +308,7 @@ impl Emulator {
             at: now,
             method: request.method().as_str().to_owned(),
             path: request.uri().path().to_owned(),
-            query: redact_query(request.uri().query().unwrap_or("")),
+            query: tim_redact::redact(request.uri().query().unwrap_or("")).into_owned(),
             body: body_preview(request.body()),
             status: 0,
             error_code: None,
@@ -348,11 +345,12 @@ impl Emulator {
             .uri()
             .path()
             .strip_prefix("/v4/")
-            .and_then(|p| APIS.iter().copied().find(|a| *a == p))
+            .and_then(|p| self.apis.iter().find(|a| a.path == p))
+            .copied()
         else {
             return self.fail(Duration::ZERO, codes::INVALID_RESOURCE.into(), entry);
         };
-        let decision = self.faults.decide(api);
+        let decision = self.faults.decide(api.path, api.paged);
         let mut delay = decision.delay;
         let mut page_fault = PageFault::None;
         let mut truncate = false;
@@ -360,7 +358,7 @@ impl Emulator {
             entry.fault = Some(fault.to_string());
             match fault {
                 Fault::ErrorCode(code) => {
-                    let f = Fail {
+                    let f = ApiFailure {
                         code: *code,
                         info: codes::info(*code).to_owned(),
                     };
@@ -386,7 +384,7 @@ impl Emulator {
                 Fault::EmptyPage => page_fault = PageFault::Empty,
             }
         }
-        let result = self.call(now, api, request, page_fault);
+        let result = self.call(now, &api, request, page_fault);
         let mut reply = match result {
             Ok(response) => Reply {
                 response,
@@ -406,7 +404,7 @@ impl Emulator {
         reply
     }
 
-    fn fail(&mut self, delay: Duration, f: Fail, entry: &mut LogEntry) -> Reply {
+    fn fail(&mut self, delay: Duration, f: ApiFailure, entry: &mut LogEntry) -> Reply {
         entry.error_code = Some(f.code);
         Reply {
             response: api_error(f.code, &f.info),
@@ -419,17 +417,17 @@ impl Emulator {
     fn call(
         &mut self,
         now: Duration,
-        api: &'static str,
+        api: &ApiSpec,
         request: &Request<Bytes>,
         page_fault: PageFault,
-    ) -> Result<Response<Bytes>, Fail> {
+    ) -> Result<Response<Bytes>, ApiFailure> {
         if request.method() != Method::POST {
             return Err(fail(
                 codes::INVALID_HTTP_URL,
                 format_args!("method {} is not POST", request.method()),
             ));
         }
-        self.check_rate(now, api)?;
+        self.check_rate(now, api.rate_bucket())?;
         let query = Query::parse(request.uri().query().unwrap_or(""));
         let sdk_app_id = match query.get("sdkappid") {
             None => return Err(codes::SDKAPPID_MISSING.into()),
@@ -459,18 +457,21 @@ impl Emulator {
         let usersig = query.get("usersig").unwrap_or_default();
         self.check_usersig(&usersig, sdk_app_id, &identifier, now.as_secs())?;
         if !self.store.is_admin(&identifier) {
-            // Both recentcontact pages document the private 50003 for this (api-facts §2.3, §4.2).
+            // Both recentcontact pages document the private 50003 for this
+            // (`docs/protocol/error-codes.md`).
             return Err(codes::GET_LIST_NOT_ADMIN.into());
         }
         let body: Value = serde_json::from_slice(request.body())
             .map_err(|e| fail(codes::JSON_PARSE_FAILED, e))?;
-        match api {
-            GET_LIST => self.get_list(&body, page_fault),
-            _ => self.delete(&body),
-        }
+        let ctx = CallContext {
+            page_size: self.page_size,
+            page_fault,
+        };
+        (api.handler)(&mut self.store, &body, &ctx)
+            .map(|body| crate::wire::json_response(StatusCode::OK, body))
     }
 
-    fn check_rate(&mut self, now: Duration, api: &'static str) -> Result<(), Fail> {
+    fn check_rate(&mut self, now: Duration, api: &'static str) -> Result<(), ApiFailure> {
         let Some(limit) = self.rate_limit else {
             return Ok(());
         };
@@ -498,7 +499,7 @@ impl Emulator {
         sdk_app_id: u64,
         identifier: &str,
         now: u64,
-    ) -> Result<(), Fail> {
+    ) -> Result<(), ApiFailure> {
         if let Some(c) = self.verified.get(usersig)
             && c.sdk_app_id == sdk_app_id
             && c.identifier == identifier
@@ -518,89 +519,9 @@ impl Emulator {
             Err(e) => Err(usersig_fail(&e)),
         }
     }
-
-    fn get_list(&mut self, body: &Value, page_fault: PageFault) -> Result<Response<Bytes>, Fail> {
-        let from = string_field(body, "From_Account")?;
-        let cursor = Cursor {
-            time_stamp: uint_field(body, "TimeStamp")?,
-            start_index: uint_field(body, "StartIndex")?,
-            top_time_stamp: uint_field(body, "TopTimeStamp")?,
-            top_start_index: uint_field(body, "TopStartIndex")?,
-        };
-        let flags = uint_field(body, "AssistFlags")?;
-        if !self.store.is_account(from) {
-            return Err(fail(codes::ACCOUNT_NOT_IMPORTED, format_args!("{from:?}")));
-        }
-        let page = paging::page(
-            self.store.list(from),
-            self.store.revision(),
-            flags,
-            cursor,
-            self.page_size,
-            page_fault,
-        )
-        .map_err(|e| {
-            fail(
-                codes::INVALID_PARAMETER,
-                format_args!("{} out of range", e.0),
-            )
-        })?;
-        let marks = flags & paging::MARKS != 0;
-        let items: Vec<Item<'_>> = page
-            .items
-            .iter()
-            .map(|e| {
-                let c = &e.conv;
-                Item {
-                    kind: c.kind.wire(),
-                    to_account: (c.kind == Kind::C2c).then_some(c.peer.as_str()),
-                    group_id: (c.kind == Kind::Group).then_some(c.peer.as_str()),
-                    msg_time: c.msg_time,
-                    top_flag: u8::from(c.pinned),
-                    standard_mark: c.standard_mark.as_deref().filter(|_| marks),
-                    custom_mark: c.custom_mark.as_deref().filter(|_| marks),
-                    contact_group_id: c.contact_group_ids.as_deref().filter(|_| marks),
-                }
-            })
-            .collect();
-        let out = GetListOut {
-            items,
-            complete_flag: u8::from(page.complete),
-            time_stamp: page.cursor.time_stamp,
-            start_index: page.cursor.start_index,
-            top_time_stamp: page.cursor.top_time_stamp,
-            top_start_index: page.cursor.top_start_index,
-            action_status: "OK",
-            error_code: 0,
-            error_info: "",
-            error_display: "",
-        };
-        Ok(json_response(StatusCode::OK, to_json(&out)))
-    }
-
-    fn delete(&mut self, body: &Value) -> Result<Response<Bytes>, Fail> {
-        let from = string_field(body, "From_Account")?;
-        let kind = uint_field(body, "Type")?;
-        let kind = Kind::from_wire(kind)
-            .ok_or_else(|| fail(codes::INVALID_PARAMETER, "Type must be 1 or 2"))?;
-        let peer = match kind {
-            Kind::C2c => string_field(body, "To_Account")?,
-            _ => string_field(body, "ToGroupid")?,
-        };
-        match body.get("ClearRamble") {
-            None => {}
-            Some(v) if matches!(v.as_u64(), Some(0 | 1)) => {}
-            Some(_) => return Err(fail(codes::INVALID_PARAMETER, "ClearRamble must be 0 or 1")),
-        }
-        if !self.store.is_account(from) {
-            return Err(fail(codes::ACCOUNT_NOT_IMPORTED, format_args!("{from:?}")));
-        }
-        self.store.delete(from, kind, peer);
-        Ok(json_response(StatusCode::OK, ok_envelope()))
-    }
 }
 
-fn usersig_fail(e: &VerifyError) -> Fail {
+fn usersig_fail(e: &VerifyError) -> ApiFailure {
     let code = match e {
         VerifyError::Empty => codes::USERSIG_EMPTY,
         VerifyError::Expired { .. } => codes::USERSIG_EXPIRED,
@@ -611,210 +532,4 @@ fn usersig_fail(e: &VerifyError) -> Fail {
     };
     // The verifier's messages never contain the token or the key.
     fail(code, e)
-}
-
-fn string_field<'a>(body: &'a Value, name: &str) -> Result<&'a str, Fail> {
-    match body.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        Some(_) => Err(fail(
-            codes::INVALID_PARAMETER,
-            format_args!("{name} must be a non-empty string"),
-        )),
-        None => Err(fail(
-            codes::INVALID_PARAMETER,
-            format_args!("{name} is missing"),
-        )),
-    }
-}
-
-fn uint_field(body: &Value, name: &str) -> Result<u64, Fail> {
-    match body.get(name) {
-        Some(v) => v.as_u64().ok_or_else(|| {
-            fail(
-                codes::INVALID_PARAMETER,
-                format_args!("{name} must be a non-negative integer"),
-            )
-        }),
-        None => Err(fail(
-            codes::INVALID_PARAMETER,
-            format_args!("{name} is missing"),
-        )),
-    }
-}
-
-#[derive(Serialize)]
-struct Item<'a> {
-    #[serde(rename = "Type")]
-    kind: u64,
-    #[serde(rename = "To_Account", skip_serializing_if = "Option::is_none")]
-    to_account: Option<&'a str>,
-    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
-    group_id: Option<&'a str>,
-    #[serde(rename = "MsgTime")]
-    msg_time: u64,
-    #[serde(rename = "TopFlag")]
-    top_flag: u8,
-    #[serde(rename = "StandardMark", skip_serializing_if = "Option::is_none")]
-    standard_mark: Option<&'a str>,
-    #[serde(rename = "CustomMark", skip_serializing_if = "Option::is_none")]
-    custom_mark: Option<&'a str>,
-    #[serde(rename = "ContactGroupId", skip_serializing_if = "Option::is_none")]
-    contact_group_id: Option<&'a [u64]>,
-}
-
-#[derive(Serialize)]
-struct GetListOut<'a> {
-    #[serde(rename = "SessionItem")]
-    items: Vec<Item<'a>>,
-    #[serde(rename = "CompleteFlag")]
-    complete_flag: u8,
-    #[serde(rename = "TimeStamp")]
-    time_stamp: u64,
-    #[serde(rename = "StartIndex")]
-    start_index: u64,
-    #[serde(rename = "TopTimeStamp")]
-    top_time_stamp: u64,
-    #[serde(rename = "TopStartIndex")]
-    top_start_index: u64,
-    #[serde(rename = "ActionStatus")]
-    action_status: &'static str,
-    #[serde(rename = "ErrorCode")]
-    error_code: i64,
-    #[serde(rename = "ErrorInfo")]
-    error_info: &'static str,
-    #[serde(rename = "ErrorDisplay")]
-    error_display: &'static str,
-}
-
-#[derive(Serialize)]
-struct Envelope<'a> {
-    #[serde(rename = "ActionStatus")]
-    action_status: &'static str,
-    #[serde(rename = "ErrorCode")]
-    error_code: i64,
-    #[serde(rename = "ErrorInfo")]
-    error_info: &'a str,
-    #[serde(rename = "ErrorDisplay")]
-    error_display: &'static str,
-}
-
-pub(crate) fn to_json<T: Serialize>(value: &T) -> Bytes {
-    // Serializing these plain structs into a Vec cannot fail (no maps with non-string keys, no
-    // failing Serialize impls); an empty body would show up in every test if it ever did.
-    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
-}
-
-fn ok_envelope() -> Bytes {
-    to_json(&Envelope {
-        action_status: "OK",
-        error_code: 0,
-        error_info: "",
-        error_display: "",
-    })
-}
-
-/// The envelope of a failed API call (HTTP 200, as the service answers every API error).
-pub(crate) fn api_error(code: i64, info: &str) -> Response<Bytes> {
-    json_response(
-        StatusCode::OK,
-        to_json(&Envelope {
-            action_status: "FAIL",
-            error_code: code,
-            error_info: info,
-            error_display: "",
-        }),
-    )
-}
-
-pub(crate) fn json_response(status: StatusCode, body: Bytes) -> Response<Bytes> {
-    let mut r = Response::new(body);
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
-fn html_status(status: u16) -> Response<Bytes> {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let title = format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Error")
-    );
-    let body = format!(
-        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
-    );
-    let mut r = Response::new(Bytes::from(body));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/html"),
-    );
-    r
-}
-
-fn body_preview(body: &Bytes) -> String {
-    let cut = &body[..body.len().min(4096)];
-    String::from_utf8_lossy(cut).into_owned()
-}
-
-fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if percent_decode(k) == "usersig" => format!("{k}=[redacted]"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The query parameters, percent-decoded; the first occurrence of a name wins.
-pub(crate) struct Query<'a> {
-    pairs: Vec<(&'a str, &'a str)>,
-}
-
-impl<'a> Query<'a> {
-    pub(crate) fn parse(query: &'a str) -> Self {
-        let pairs = query
-            .split('&')
-            .filter(|s| !s.is_empty())
-            .map(|p| p.split_once('=').unwrap_or((p, "")))
-            .collect();
-        Query { pairs }
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Option<std::borrow::Cow<'a, str>> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| percent_decode(v))
-    }
-}
-
-pub(crate) fn percent_decode(s: &str) -> std::borrow::Cow<'_, str> {
-    // `+` is kept as is: it is not in the UserSig alphabet, but a standard-base64 token may
-    // carry it unescaped, as the official SDKs interpolate the token raw.
-    if !s.contains('%') {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                // Two hex digits make a value below 256.
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    std::borrow::Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }

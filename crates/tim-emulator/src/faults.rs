@@ -30,8 +30,8 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// Whether the fault only makes sense for get_list.
-    fn get_list_only(&self) -> bool {
+    /// Whether the fault only makes sense for a paged API.
+    fn paging_only(&self) -> bool {
         matches!(self, Fault::StalledCursor | Fault::EmptyPage)
     }
 }
@@ -267,10 +267,11 @@ impl Faults {
     }
 
     /// Decides the fault and delay of one API request to `api` (`servicename/command`).
-    pub(crate) fn decide(&mut self, api: &str) -> Decision {
-        let is_get_list = api == "recentcontact/get_list";
+    /// The fault (and delay) for the next call of `api`; the paging faults only for a `paged`
+    /// API of the table.
+    pub(crate) fn decide(&mut self, api: &str, paged: bool) -> Decision {
         let matches = |fault: &Fault, want: &Option<String>| {
-            want.as_deref().is_none_or(|w| w == api) && (!fault.get_list_only() || is_get_list)
+            want.as_deref().is_none_or(|w| w == api) && (!fault.paging_only() || paged)
         };
         let mut fault = None;
         if let Some(i) = self.script.iter().position(|s| matches(&s.fault, &s.api))
@@ -417,19 +418,22 @@ mod tests {
             .script(Fault::EmptyPage, 1)
             .script(Fault::ErrorCode(1), 2);
         assert_eq!(
-            f.decide("recentcontact/get_list").fault,
+            f.decide("recentcontact/get_list", true).fault,
             Some(Fault::EmptyPage)
         );
         assert_eq!(
-            f.decide("recentcontact/get_list").fault,
+            f.decide("recentcontact/get_list", true).fault,
             Some(Fault::ErrorCode(1))
         );
-        assert_eq!(f.decide("recentcontact/delete").fault, Some(Fault::Drop));
         assert_eq!(
-            f.decide("recentcontact/delete").fault,
+            f.decide("recentcontact/delete", false).fault,
+            Some(Fault::Drop)
+        );
+        assert_eq!(
+            f.decide("recentcontact/delete", false).fault,
             Some(Fault::ErrorCode(1))
         );
-        assert_eq!(f.decide("recentcontact/delete").fault, None);
+        assert_eq!(f.decide("recentcontact/delete", false).fault, None);
     }
 
     #[test]
@@ -440,7 +444,7 @@ mod tests {
                 .latency(Duration::from_millis(1), Duration::from_millis(4));
             (0..200)
                 .map(|_| {
-                    let d = f.decide("recentcontact/get_list");
+                    let d = f.decide("recentcontact/get_list", true);
                     (d.fault.is_some(), d.delay)
                 })
                 .collect::<Vec<_>>()

@@ -65,15 +65,19 @@ pub mod codes;
 pub mod demo;
 
 mod admin;
+pub mod api;
 mod emulator;
 mod faults;
 mod inprocess;
 mod paging;
+mod recentcontact;
 #[cfg(feature = "server")]
 mod server;
 mod store;
+mod wire;
 
-pub use emulator::{APIS, Config, Delivery, Emulator, LogEntry, Reply};
+pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault};
+pub use emulator::{Config, Delivery, Emulator, LogEntry, Reply};
 pub use faults::{Fault, FaultSpecError, Faults, Rate, Scripted};
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]

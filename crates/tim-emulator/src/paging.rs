@@ -42,15 +42,7 @@ pub(crate) struct Cursor {
     pub(crate) top_start_index: u64,
 }
 
-/// A fault that changes the page itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PageFault {
-    None,
-    /// Zero items, cursor moved (nonce), nothing lost.
-    Empty,
-    /// The page's items, the request's cursor echoed, `CompleteFlag` 0.
-    Stalled,
-}
+pub(crate) use crate::api::PageFault;
 
 /// One computed page.
 #[derive(Debug)]
