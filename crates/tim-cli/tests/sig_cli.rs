@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
-/// The official Python signer's `gen_sig("xiaojun", 15552000)` at 1569910200 (api-facts §3.4).
+/// The official Python signer's `gen_sig("xiaojun", 15552000)` at 1569910200 (`docs/usersig.md`).
 const PYTHON_XIAOJUN: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5EFEzS0tDAyO4eHFmOsiGdP-81HBD42JDS7f0yjyLoPIc1xL9Ip-scuPyKp9CS1-t4EKnpIgQz7S8QFulWgAoqDP8";
 
 /// `tim --sdkappid 1400000000 --key KEY <args>`, with the environment cleared of TIM_*.

@@ -121,7 +121,7 @@ fn a_valid_usersig_of_a_non_admin_is_refused_per_api() {
         &api_target("recentcontact/delete", "xiaojun", &sig),
         r#"{"From_Account":"alice","Type":1,"To_Account":"bob"}"#,
     );
-    // delete documents the same private code as get_list (api-facts §4.2).
+    // delete documents the same private code as get_list (`docs/protocol/delete.md`).
     assert_eq!(r.code(), 50_003);
 }
 
