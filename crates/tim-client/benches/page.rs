@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use futures_lite::future::block_on;
 use tim_client::Client;
 use tim_proto::recent_contact::{AssistFlags, GetListRequest, GetListResponse};
-use tim_proto::{Endpoint, QueryParams};
+use tim_proto::{BaseUrl, QueryParams};
 use tim_transport::{Bytes, transport_fn};
 
 /// 100 conversations alternating one-to-one and group, as the service sends them.
@@ -99,7 +99,7 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let endpoint = Endpoint::custom("http://127.0.0.1:8080").expect("valid");
+    let endpoint = BaseUrl::custom("http://127.0.0.1:8080").expect("valid");
     let usersig = "eJw".to_owned() + &"x".repeat(197);
     group.bench_function("proto_encode_decode", |b| {
         b.iter(|| {

@@ -69,6 +69,10 @@ impl<T> PageCursor for T where
 {
 }
 
+/// What [`PagedRequest::into_page`] splits a response into: its items and the next cursor
+/// (`None`: the end).
+pub type PageParts<T, C> = (Vec<T>, Option<C>);
+
 /// A paged call: a request that carries a cursor, and a response that yields items and either
 /// the next cursor or the end.
 ///
@@ -96,7 +100,7 @@ pub trait PagedRequest: ApiRequest + Clone {
     /// marker of an unknown value).
     fn into_page(
         response: Self::Response,
-    ) -> Result<(Vec<Self::Item>, Option<Self::Cursor>), PageError>;
+    ) -> Result<PageParts<Self::Item, Self::Cursor>, PageError>;
 }
 
 /// A response that cannot be continued from, as the call's [`PagedRequest::into_page`] sees it.
@@ -347,6 +351,7 @@ impl<R: PagedRequest> Pager<R> {
     ///
     /// [`PagerError::UnexpectedResponse`] when no request is outstanding; a stalled or missing
     /// cursor, or a bad end marker, leaves the pager ready to re-send the same request.
+    #[allow(clippy::type_complexity)]
     pub fn handle_response(
         &mut self,
         response: R::Response,
@@ -389,7 +394,7 @@ impl<R: PagedRequest> Pager<R> {
 pub fn advance<R: PagedRequest>(
     sent: &R::Cursor,
     response: R::Response,
-) -> Result<(Vec<R::Item>, Option<R::Cursor>), PagerError<R::Cursor>> {
+) -> Result<PageParts<R::Item, R::Cursor>, PagerError<R::Cursor>> {
     let (items, next) = R::into_page(response)?;
     if next.as_ref() == Some(sent) {
         return Err(PagerError::CursorStalled {

@@ -128,7 +128,7 @@ impl PagedRequest for GetListRequest {
 
     fn into_page(
         response: GetListResponse,
-    ) -> Result<(Vec<SessionItem>, Option<ListCursor>), PageError> {
+    ) -> Result<pager::PageParts<SessionItem, ListCursor>, PageError> {
         let next =
             pager::complete_flag_step(response.complete_flag, ListCursor::of_response(&response))?;
         Ok((response.sessions, next))
