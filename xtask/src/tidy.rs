@@ -287,7 +287,17 @@ fn check_sources(root: &Path, problems: &mut Vec<String>) {
                 .unwrap_or(&file)
                 .display()
                 .to_string();
+            for cited in cited_docs(&text) {
+                if !root.join(&cited).is_file() {
+                    problems.push(format!("{shown}: cites {cited}, which does not exist"));
+                }
+            }
             for (needle, why) in [
+                (
+                    "api-facts",
+                    "cites api-facts, which users of the repository do not have",
+                ),
+                ("thread_local!", "hidden thread-local state"),
                 ("dbg!(", "leftover dbg!"),
                 ("todo!(", "todo! in library code"),
                 ("unimplemented!(", "unimplemented! in library code"),
@@ -313,12 +323,34 @@ fn check_sources(root: &Path, problems: &mut Vec<String>) {
     }
 }
 
+/// The `docs/….md` paths a source file cites (in comments or strings).
+fn cited_docs(text: &str) -> Vec<String> {
+    let mut cited = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("docs/") {
+        let tail = &rest[at..];
+        let len = tail
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '.')))
+            .unwrap_or(tail.len());
+        let path = tail[..len].trim_end_matches('.');
+        if path.ends_with(".md") {
+            cited.push(path.to_owned());
+        }
+        rest = &tail[len.max(1)..];
+    }
+    cited
+}
+
 fn check_docs(root: &Path, problems: &mut Vec<String>) {
     for doc in [
         "README.md",
         "CHANGELOG.md",
         "docs/ARCHITECTURE.md",
-        "docs/protocol/recentcontact.md",
+        "docs/adding-an-endpoint.md",
+        "docs/protocol/conventions.md",
+        "docs/protocol/error-codes.md",
+        "docs/protocol/get_list.md",
+        "docs/protocol/delete.md",
     ] {
         if !root.join(doc).is_file() {
             problems.push(format!("{doc} is missing"));
