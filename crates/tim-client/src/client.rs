@@ -134,7 +134,14 @@ impl Client {
         let max_attempts = policy.max_attempts.max(1);
         let start = inner.clock.now();
         let deadline = start.checked_add(policy.deadline);
-        let span = tracing::Span::current();
+        // The span's `attempts` and `code` are recorded once, when the call ends: a subscriber
+        // such as tracing-subscriber's fmt appends every `record`, so recording per attempt
+        // would pile them up (`attempts=1 code=60007 attempts=2 code=60007 …`).
+        let mut outcome = Outcome {
+            span: tracing::Span::current(),
+            attempts: 0,
+            code: None,
+        };
         let mut attempts = 0u32;
         let mut retries = 0u32;
         let mut resigned = false;
@@ -158,7 +165,7 @@ impl Client {
                 }
             }
             attempts += 1;
-            span.record("attempts", attempts);
+            outcome.attempts = attempts;
             match self
                 .attempt(request, deadline)
                 .instrument(tracing::trace_span!("attempt", n = attempts))
@@ -170,7 +177,7 @@ impl Client {
                 }
                 Err(AttemptError::Failed { error, generation }) => {
                     if let Some(code) = error.api_code() {
-                        span.record("code", code.get());
+                        outcome.code = Some(code.get());
                     }
                     match policy.decide(&error, R::IDEMPOTENCY) {
                         Decision::Fail => {
@@ -268,6 +275,22 @@ pub(crate) fn decode<R: ApiRequest>(
         DecodeError::Api(api) => Error::Api(api),
         other => Error::Decode(other),
     })
+}
+
+/// Records a call's final `attempts` and `code` on its span, once, when the call ends.
+struct Outcome {
+    span: tracing::Span,
+    attempts: u32,
+    code: Option<i64>,
+}
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        self.span.record("attempts", self.attempts);
+        if let Some(code) = self.code {
+            self.span.record("code", code);
+        }
+    }
 }
 
 enum AttemptError {
