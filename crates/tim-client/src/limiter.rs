@@ -229,6 +229,31 @@ impl RateLimit {
     }
 }
 
+impl RateLimit {
+    /// The GCRA parameters of this limit in whole µs ([`tim_proto::rate`]): the interval
+    /// (rounded up, so the rate never exceeds [`max_per_second`](Self::max_per_second)) and a
+    /// tolerance of `(burst − 1)` intervals. Every limiter of the toolkit (local, Redis) runs
+    /// these.
+    ///
+    /// ```
+    /// use tim_client::RateLimit;
+    /// use tim_client::tim_proto::rate::Gcra;
+    ///
+    /// assert_eq!(RateLimit::default().gcra(), Gcra::new(5_103, 0)); // 196/s
+    /// let fast = RateLimit::per_second(1000).with_margin_permille(0).with_burst(10);
+    /// assert_eq!(fast.gcra(), Gcra::new(1_000, 9_000));
+    /// ```
+    pub fn gcra(&self) -> Gcra {
+        let interval_us = u64::try_from(self.interval().as_nanos().div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1);
+        Gcra::new(
+            interval_us,
+            interval_us.saturating_mul(u64::from(self.burst - 1)),
+        )
+    }
+}
+
 impl Default for RateLimit {
     /// [`RateLimit::DOCUMENTED`] calls per second with the default margin.
     fn default() -> Self {
@@ -269,19 +294,9 @@ const WINDOW: Duration = Duration::from_secs(1);
 
 impl Limiter {
     pub(crate) fn new(limit: RateLimit) -> Self {
-        let interval_us = micros(limit.interval()).max(1);
-        // Round the interval up to a whole µs: the rate never exceeds the one configured.
-        let interval_us = if Duration::from_micros(interval_us) < limit.interval() {
-            interval_us + 1
-        } else {
-            interval_us
-        };
         let cap = limit.max_per_second() as usize;
         Limiter {
-            gcra: Gcra::new(
-                interval_us,
-                interval_us.saturating_mul(u64::from(limit.burst - 1)),
-            ),
+            gcra: limit.gcra(),
             next: Mutex::new(Tat::default()),
             cap,
             sent: Mutex::new(VecDeque::with_capacity(cap)),
