@@ -94,6 +94,7 @@ pub trait PagedRequest: ApiRequest + Clone {
     ///
     /// [`PageError`] when the response says neither (no cursor although not at the end, an end
     /// marker of an unknown value).
+    #[allow(clippy::type_complexity)] // a page and its cursor, spelled out for implementors
     fn into_page(
         response: Self::Response,
     ) -> Result<(Vec<Self::Item>, Option<Self::Cursor>), PageError>;
@@ -347,6 +348,7 @@ impl<R: PagedRequest> Pager<R> {
     ///
     /// [`PagerError::UnexpectedResponse`] when no request is outstanding; a stalled or missing
     /// cursor, or a bad end marker, leaves the pager ready to re-send the same request.
+    #[allow(clippy::type_complexity)]
     pub fn handle_response(
         &mut self,
         response: R::Response,
