@@ -40,7 +40,7 @@
 //!
 //! # Runtime
 //!
-//! The limiter uses `redis` 1.x's async [`ConnectionManager`](redis::aio::ConnectionManager)
+//! The limiter uses `redis` 1.x's async [`ConnectionManager`]
 //! (feature `tokio-comp`): one multiplexed connection shared by every task, reconnecting by
 //! itself, which is all a one-command-per-call workload needs (no pool). It therefore needs a
 //! **tokio** runtime: [`RateLimiter::acquire`] must be polled inside one (it spawns the
@@ -635,7 +635,9 @@ impl Inner {
                 .arg(gcra.tolerance_us)
                 .arg(max_wait_us);
             match evalsha.query_async::<Vec<i64>>(&mut conn).await {
-                Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                Err(e)
+                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                {
                     // After SCRIPT FLUSH or a restart: EVAL runs and caches the script again.
                     tracing::debug!("Redis had no cached rate-limit script; sending it again");
                     self.counters.script_loads.fetch_add(1, Ordering::Relaxed);
