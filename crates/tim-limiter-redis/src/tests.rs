@@ -35,13 +35,15 @@ struct Server {
     port: u16,
     dir: PathBuf,
     password: Option<String>,
+    /// TLS only, with this self-signed certificate (PEM) for `localhost` and `127.0.0.1`.
+    tls_cert: Option<String>,
 }
 
 static SERVERS: AtomicUsize = AtomicUsize::new(0);
 
 impl Server {
     /// Starts a server, or `None` (after saying so loudly) when `redis-server` is missing.
-    fn start(password: Option<&str>) -> Option<Server> {
+    fn start(password: Option<&str>, tls: bool) -> Option<Server> {
         let Some(bin) = redis_server_binary() else {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
@@ -67,14 +69,39 @@ impl Server {
             port,
             dir,
             password: password.map(str::to_owned),
+            tls_cert: None,
         };
+        if tls {
+            let certified =
+                rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+                    .expect("a certificate");
+            let cert = certified.cert.pem();
+            std::fs::write(server.dir.join("cert.pem"), &cert).unwrap();
+            std::fs::write(
+                server.dir.join("key.pem"),
+                certified.signing_key.serialize_pem(),
+            )
+            .unwrap();
+            server.tls_cert = Some(cert);
+        }
         server.spawn();
         Some(server)
     }
 
     fn spawn(&mut self) {
         let mut cmd = Command::new(&self.bin);
-        cmd.args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+        let port = self.port.to_string();
+        if self.tls_cert.is_some() {
+            let file = |name: &str| self.dir.join(name).display().to_string();
+            cmd.args(["--port", "0", "--tls-port", &port])
+                .args(["--tls-cert-file", &file("cert.pem")])
+                .args(["--tls-key-file", &file("key.pem")])
+                .args(["--tls-ca-cert-file", &file("cert.pem")])
+                .args(["--tls-auth-clients", "no"]);
+        } else {
+            cmd.args(["--port", &port]);
+        }
+        cmd.args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .args(["--loglevel", "warning"])
             .arg("--dir")
@@ -86,7 +113,7 @@ impl Server {
         }
         self.child = Some(cmd.spawn().expect("redis-server starts"));
         // Ready when it answers PING (bounded).
-        let client = redis::Client::open(self.url()).expect("a valid URL");
+        let client = self.client();
         for _ in 0..500 {
             if let Ok(mut c) = client.get_connection_with_timeout(Duration::from_millis(100))
                 && redis::cmd("PING").query::<String>(&mut c).is_ok()
@@ -99,16 +126,36 @@ impl Server {
     }
 
     fn url(&self) -> String {
+        let scheme = if self.tls_cert.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
         match &self.password {
-            Some(p) => format!("redis://:{p}@127.0.0.1:{}", self.port),
-            None => format!("redis://127.0.0.1:{}", self.port),
+            Some(p) => format!("{scheme}://:{p}@127.0.0.1:{}", self.port),
+            None => format!("{scheme}://127.0.0.1:{}", self.port),
         }
     }
 
+    fn client(&self) -> redis::Client {
+        match &self.tls_cert {
+            Some(cert) => {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                redis::Client::build_with_tls(
+                    self.url(),
+                    redis::TlsCertificates {
+                        client_tls: None,
+                        root_cert: Some(cert.clone().into_bytes()),
+                    },
+                )
+            }
+            None => redis::Client::open(self.url()),
+        }
+        .expect("a valid URL")
+    }
+
     fn sync(&self) -> redis::Connection {
-        redis::Client::open(self.url())
-            .and_then(|c| c.get_connection())
-            .expect("a test connection")
+        self.client().get_connection().expect("a test connection")
     }
 
     fn kill(&mut self) {
@@ -133,7 +180,10 @@ impl Drop for Server {
 
 macro_rules! server {
     ($password:expr) => {
-        match Server::start($password) {
+        server!($password, false)
+    };
+    ($password:expr, $tls:expr) => {
+        match Server::start($password, $tls) {
             Some(server) => server,
             None => return,
         }
@@ -626,4 +676,82 @@ fn outside_tokio_acquire_is_unavailable_not_a_panic() {
         .unwrap();
     let result = futures_lite::future::block_on(limiter.acquire(key(1), Duration::ZERO));
     assert!(matches!(result, Err(RateLimitError::Unavailable { .. })));
+}
+
+/// `rediss://` with a password and a private CA: works with the CA given, fails (redacted)
+/// without it.
+#[tokio::test(flavor = "current_thread")]
+async fn tls_with_a_password_and_a_private_ca() {
+    let server = server!(Some("tls-pw-3"), true);
+    let cert = server.tls_cert.clone().expect("a TLS server");
+    let limiter = RedisLimiter::builder(server.url())
+        .root_certificate_pem(cert)
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    limiter.connect().await.unwrap();
+    limiter
+        .acquire(key(12), Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(limiter.stats().redis_calls, 1);
+    assert!(!format!("{limiter:?}").contains("tls-pw-3"));
+
+    let untrusted = RedisLimiter::builder(server.url()).build().unwrap();
+    let err = untrusted.connect().await.unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("tls-pw-3"), "{err:?}");
+}
+
+/// One warning per outage, however many calls fall back.
+#[test]
+fn one_warning_per_outage() {
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Log {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut server = server!(Some("warn-pw-5"));
+    let log = Log::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let limiter = RedisLimiter::builder(server.url())
+            .rate_limit(fast())
+            .timeout(Duration::from_secs(2))
+            .probe_interval(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        limiter
+            .acquire(key(13), Duration::from_secs(1))
+            .await
+            .unwrap();
+        server.kill();
+        for _ in 0..30 {
+            limiter
+                .acquire(key(13), Duration::from_secs(1))
+                .await
+                .unwrap();
+        }
+        let stats = limiter.stats();
+        assert_eq!((stats.outages, stats.fallback_calls), (1, 30), "{stats:?}");
+    });
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches(" WARN ").count(), 1, "{text}");
+    assert!(text.contains("[redacted]"), "{text}");
+    assert!(!text.contains("warn-pw-5"), "{text}");
 }
