@@ -350,6 +350,7 @@ impl RedisLimiterBuilder {
                 health: Mutex::new(Health::default()),
                 degraded: AtomicBool::new(false),
                 probing: AtomicBool::new(false),
+                generation: AtomicU64::new(0),
                 counters: Counters::default(),
                 #[cfg(test)]
                 slots: Mutex::new(Vec::new()),
@@ -385,6 +386,9 @@ struct Inner {
     /// `health.degraded`, readable without the lock.
     degraded: AtomicBool,
     probing: AtomicBool,
+    /// Bumped whenever a probe installs a new connection: an error from an older one is no
+    /// new outage.
+    generation: AtomicU64,
     counters: Counters,
     /// The slots granted by Redis (server time, µs), for the tests' sliding-window check.
     #[cfg(test)]
@@ -617,7 +621,9 @@ impl Inner {
             }
         };
         self.counters.script_loads.fetch_add(1, Ordering::Relaxed);
-        *self.conn.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
+        let mut current = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        *current = Some(conn);
+        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
@@ -759,7 +765,15 @@ impl RateLimiter for RedisLimiter {
             }
             let gcra = inner.limit_for(&key).gcra();
             let max_wait_us = micros(max_wait).min(MAX_EXACT_US);
-            match inner.reserve(&key, gcra, max_wait_us).await {
+            let generation = inner.generation.load(Ordering::Acquire);
+            let mut result = inner.reserve(&key, gcra, max_wait_us).await;
+            if result.is_err() && inner.generation.load(Ordering::Acquire) != generation {
+                // The connection was replaced while this call was on the old one: once more.
+                inner.counters.redis_errors.fetch_add(1, Ordering::Relaxed);
+                let left = micros(max_wait.saturating_sub(start.elapsed())).min(MAX_EXACT_US);
+                result = inner.reserve(&key, gcra, left).await;
+            }
+            match result {
                 Ok(reply) if reply.granted => {
                     inner.counters.redis_calls.fetch_add(1, Ordering::Relaxed);
                     #[cfg(test)]
