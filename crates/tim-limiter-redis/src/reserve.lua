@@ -10,8 +10,9 @@ if stored then
 end
 local r = gcra_reserve(tat, now, tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
 if r[1] == 1 then
-  -- Kept until the TAT has passed (then a missing key means the same as a past TAT).
-  local ttl_ms = math.floor((r[3] - now) / 1000) + 2
+  -- Kept until a second after the TAT has passed (then a missing key means the same as a past
+  -- TAT); the second covers rounding and a server stalled between TIME and SET.
+  local ttl_ms = math.floor((r[3] - now) / 1000) + 1000
   redis.call('SET', KEYS[1], string.format('%d', r[3]), 'PX', string.format('%d', ttl_ms))
 end
 return {r[1], r[2], r[3], now}
