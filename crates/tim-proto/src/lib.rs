@@ -18,6 +18,9 @@
 //!   strictly first and robustly when needed, unknown fields and kinds kept.
 //! * [`ErrorCode`]: every documented code with its description and its [`ErrorClass`] (transient,
 //!   rate-limited, re-sign, permanent).
+//! * [`rate`]: the rate-limit arithmetic ([`rate::gcra_reserve`], a GCRA reservation in integer
+//!   microseconds, `now` passed in) shared by the local limiter, the Redis limiter's script and
+//!   the emulator.
 //! * [`recent_contact`]: `get_list` (paged by the two-cursor [`ListCursor`]) and `delete`,
 //!   with [`AssistFlags`] and the [`SessionItem`] sum type.
 //!
@@ -54,6 +57,7 @@ mod endpoint;
 mod envelope;
 mod error_code;
 pub mod pager;
+pub mod rate;
 pub mod recent_contact;
 pub mod wire;
 
