@@ -251,3 +251,24 @@ impl Drop for BackgroundServer {
         }
     }
 }
+
+/// [`walk`] through a [`BlockingTransport`](tim_transport::BlockingTransport), on the calling
+/// thread (for the benchmark's ureq rows).
+pub fn walk_blocking(
+    transport: &dyn tim_transport::BlockingTransport,
+    api: &Api,
+    account: &str,
+) -> Result<(Vec<SessionItem>, u64), WalkError> {
+    let mut pager = Pager::new(account, AssistFlags::default());
+    let mut items = Vec::new();
+    let mut requests = 0;
+    while let Some(request) = pager.next_request().map_err(WalkError::Pager)? {
+        let http_request = api.get_list(&request).map_err(WalkError::Encode)?;
+        let response = transport.send(http_request).map_err(WalkError::Transport)?;
+        requests += 1;
+        let page: GetListResponse = tim_proto::decode(&response).map_err(WalkError::Decode)?;
+        let page = pager.handle_response(page).map_err(WalkError::Pager)?;
+        items.extend(page.items);
+    }
+    Ok((items, requests))
+}
