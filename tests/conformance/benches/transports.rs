@@ -571,7 +571,8 @@ fn serve_child() {
         .build()
         .expect("a tokio runtime starts");
     runtime.block_on(async {
-        let (server, api) = harness::start(harness::emulator(WALKER, CONVERSATIONS), false).await;
+        let (server, api) =
+            harness::start_for_bench(harness::emulator(WALKER, CONVERSATIONS)).await;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{}", api.base_url()).expect("stdout is open");
         stdout.flush().expect("stdout is open");
