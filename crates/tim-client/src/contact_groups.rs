@@ -91,6 +91,13 @@ impl ContactGroupList {
         self.groups.iter().find(|g| g.group_name == name)
     }
 
+    /// Adds `group` unless a group of its `GroupId` is there already.
+    fn add_group(&mut self, group: GroupItem) {
+        if !self.groups.iter().any(|g| g.group_id == group.group_id) {
+            self.groups.push(group);
+        }
+    }
+
     /// The conversations in the group `group_id`.
     pub fn members(&self, group_id: u64) -> impl Iterator<Item = &ContactResultItem> {
         self.contacts
@@ -176,11 +183,7 @@ impl ContactGroups {
             let mut all = ContactGroupList::default();
             for entry in walk.collect_all().await? {
                 match entry {
-                    ContactGroupEntry::Group(g) => {
-                        if !all.groups.iter().any(|seen| seen.group_id == g.group_id) {
-                            all.groups.push(g);
-                        }
-                    }
+                    ContactGroupEntry::Group(g) => all.add_group(g),
                     ContactGroupEntry::Contact(c) => all.contacts.push(c),
                     // A future kind of entry: nothing to file it under.
                     _ => {}
@@ -395,9 +398,7 @@ impl ContactGroups {
                 };
                 let response = client.call(&request).await?;
                 for g in response.groups {
-                    if !all.groups.iter().any(|seen| seen.group_id == g.group_id) {
-                        all.groups.push(g);
-                    }
+                    all.add_group(g);
                 }
                 all.contacts.extend(response.contacts);
             }
