@@ -16,6 +16,29 @@
 //! * **Batches run under the rate limit.** [`Marks::apply`] sends at most 100 items per call and
 //!   [`ContactGroups::search`] at most 300 conversations, one call after another through
 //!   [`Client::call`], whose limiter spaces them.
+//!
+//! ```no_run
+//! # async fn run(client: tim_client::Client) -> Result<(), tim_client::Error> {
+//! use tim_client::{ContactItem, CreatedGroup, StandardMarks};
+//!
+//! let groups = client.contact_groups();
+//! let bob = ContactItem::c2c("bob");
+//! // A create whose answer was lost is read back before it is sent again.
+//! let created = groups.create_safely("alice", "friends", vec![bob.clone()]).await?;
+//! if let CreatedGroup::Found { missing, .. } = &created {
+//!     let added = groups.add("alice", "friends", missing.clone()).await?;
+//!     assert!(added.partial_failures().is_empty());
+//! }
+//! // Set mark bit 0 on bob's conversation (which client-SDK mark a bit is, the docs do not
+//! // say), then list everything.
+//! let marked = client.marks().set("alice", vec![bob], StandardMarks::bit(0).expect("0..64")).await?;
+//! for failed in marked.partial_failures() {
+//!     eprintln!("{:?}: {}", failed.contact.id(), failed.result_code);
+//! }
+//! let all = groups.collect("alice").await?;
+//! println!("{} groups, {} conversations", all.groups.len(), all.contacts.len());
+//! # Ok(()) }
+//! ```
 
 use std::future::Future;
 

@@ -4,12 +4,15 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_lite::future::block_on;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use tim_client::{Client, ContactItem, CreatedGroup, ErrorCode, RetryPolicy, StandardMarks};
+use tim_client::{
+    Client, Clock, ContactItem, CreatedGroup, ErrorCode, RateLimit, RetryPolicy, Sleep,
+    StandardMarks,
+};
 use tim_transport::{Bytes, TransportError, transport_fn};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -378,4 +381,63 @@ fn the_group_list_walks_every_page() {
             .collect::<Vec<_>>(),
     );
     assert_eq!(cursors, [Some("cg1.9".to_owned()), None]);
+}
+
+/// A clock that moves only when slept on, recording the sleeps.
+#[derive(Clone, Debug)]
+struct FakeClock(Arc<Mutex<(Instant, Duration, Vec<Duration>)>>);
+
+impl Clock for FakeClock {
+    fn unix_time(&self) -> u64 {
+        1_700_000_000 + self.0.lock().expect("lock").1.as_secs()
+    }
+
+    fn now(&self) -> Instant {
+        let t = self.0.lock().expect("lock");
+        t.0 + t.1
+    }
+
+    fn sleep(&self, duration: Duration) -> Sleep {
+        let state = Arc::clone(&self.0);
+        Box::pin(async move {
+            let mut t = state.lock().expect("lock");
+            t.1 += duration;
+            t.2.push(duration);
+        })
+    }
+}
+
+#[test]
+fn a_mark_batch_runs_under_the_rate_limit() {
+    let clock = FakeClock(Arc::new(Mutex::new((
+        Instant::now(),
+        Duration::ZERO,
+        Vec::new(),
+    ))));
+    let calls = Arc::new(Mutex::new(0usize));
+    let counter = Arc::clone(&calls);
+    let transport = transport_fn(move |request: http::Request<Bytes>| {
+        *counter.lock().expect("lock") += 1;
+        let body: Value = serde_json::from_slice(request.body()).expect("JSON");
+        let Answer::Json(answer) = mark_answer(&body) else {
+            unreachable!("mark_answer answers JSON")
+        };
+        async move { Ok(http::Response::new(Bytes::from(answer.to_string()))) }
+    });
+    let client = Client::builder()
+        .transport(transport)
+        .base_url("http://fake.invalid")
+        .sdk_app_id(1)
+        .secret_key(KEY)
+        .clock(clock.clone())
+        .rate_limit(RateLimit::per_second(10).with_margin_permille(0))
+        .build()
+        .expect("valid");
+    let results = block_on(client.marks().custom("alice", peers(250), "x")).expect("ok");
+    assert_eq!((results.calls, *calls.lock().expect("lock")), (3, 3));
+    // The bucket spaces the three calls of the batch: the second and third wait 100 ms each.
+    assert_eq!(
+        clock.0.lock().expect("lock").2,
+        vec![Duration::from_millis(100); 2]
+    );
 }

@@ -183,8 +183,9 @@ pub struct ContactResult {
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_opt_type: Option<u32>,
-    /// `ContactItem`: the conversation.
-    #[serde(rename = "ContactItem")]
+    /// `ContactItem`: the conversation (`ContactItem::Unknown` with a `null` raw value when
+    /// absent, so that an outcome without it is still reported).
+    #[serde(rename = "ContactItem", default = "absent_contact")]
     pub contact: ContactItem,
     /// `ResultCode`: 0 when this conversation was changed (0 when absent).
     #[serde(rename = "ResultCode", default)]
@@ -208,6 +209,14 @@ impl ContactResult {
             display: None,
         })
     }
+}
+
+/// The `ContactItem` of an outcome that has none.
+fn absent_contact() -> ContactItem {
+    ContactItem::Unknown(UnknownContact {
+        kind: None,
+        raw: serde_json::Value::Null,
+    })
 }
 
 /// Reads `null` as an empty vector (the service's `null` for "none").
@@ -1178,6 +1187,14 @@ mod tests {
             failed[0].error().map(|e| e.code),
             Some(ErrorCode::GROUP_CODE_LOOKUP_FAILED)
         );
+    }
+
+    #[test]
+    fn an_outcome_without_its_contact_item_is_still_reported() {
+        let body = r#"{"ResultItem":[{"OptType":2,"ResultCode":51008,"ResultInfo":"x"}],"ActionStatus":"OK","ErrorCode":0}"#;
+        let r = MarkContactResponse::decode_body(body.as_bytes()).expect("decodes");
+        assert_eq!(r.partial_failures().len(), 1);
+        assert_eq!(r.partial_failures()[0].contact.id(), None);
     }
 
     #[test]
