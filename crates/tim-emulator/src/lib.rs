@@ -66,6 +66,8 @@ pub mod demo;
 
 mod admin;
 pub mod api;
+mod contact_groups;
+pub mod contacts;
 mod emulator;
 mod faults;
 mod inprocess;
@@ -82,4 +84,7 @@ pub use faults::{Fault, FaultSpecError, Faults, Rate, Scripted};
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]
 pub use server::{DEFAULT_MAX_BODY, Server, ServerOptions};
-pub use store::{Conversation, DataError, DataFile, Kind, SessionRecord, Store};
+pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
+pub use store::{
+    ContactRecord, Conversation, DataError, DataFile, GroupRecord, Kind, SessionRecord, Store,
+};
