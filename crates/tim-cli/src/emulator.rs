@@ -73,7 +73,8 @@ struct ServeArgs {
 }
 
 fn parse_edition(s: &str) -> Result<Edition, String> {
-    s.parse().map_err(|e: tim_emulator::UnknownEdition| e.to_string())
+    s.parse()
+        .map_err(|e: tim_emulator::UnknownEdition| e.to_string())
 }
 
 /// Runs `tim emulator ...`.

@@ -130,10 +130,7 @@ fn result_item(kind: Kind, peer: &str, marks: Option<&Marks>) -> Value {
             item.insert("ContactGroupId".into(), m.groups.clone().into());
         }
     }
-    item.insert(
-        "Timestamp".into(),
-        marks.map_or(0, |m| m.timestamp).into(),
-    );
+    item.insert("Timestamp".into(), marks.map_or(0, |m| m.timestamp).into());
     Value::Object(item)
 }
 
@@ -168,7 +165,11 @@ fn book_of(store: &Store, from: &str) -> Book {
     store.book(from).cloned().unwrap_or_default()
 }
 
-pub(crate) fn create(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<Bytes, ApiFailure> {
+pub(crate) fn create(
+    store: &mut Store,
+    body: &Value,
+    ctx: &CallContext,
+) -> Result<Bytes, ApiFailure> {
     let from = account_field(store, body, "From_Account")?;
     need_groups(ctx)?;
     let items = array(body, "GroupContactItem")?;
@@ -224,7 +225,11 @@ pub(crate) fn create(store: &mut Store, body: &Value, ctx: &CallContext) -> Resu
     Ok(ok(out))
 }
 
-pub(crate) fn update(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<Bytes, ApiFailure> {
+pub(crate) fn update(
+    store: &mut Store,
+    body: &Value,
+    ctx: &CallContext,
+) -> Result<Bytes, ApiFailure> {
     let from = account_field(store, body, "From_Account")?;
     need_groups(ctx)?;
     if uint_field(body, "UpdateType")? != 1 {
@@ -322,7 +327,11 @@ pub(crate) fn update(store: &mut Store, body: &Value, ctx: &CallContext) -> Resu
     Ok(ok(out))
 }
 
-pub(crate) fn delete(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<Bytes, ApiFailure> {
+pub(crate) fn delete(
+    store: &mut Store,
+    body: &Value,
+    ctx: &CallContext,
+) -> Result<Bytes, ApiFailure> {
     let from = account_field(store, body, "From_Account")?;
     need_groups(ctx)?;
     let names = array(body, "GroupName")?;
@@ -392,7 +401,11 @@ pub(crate) fn get(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<
     Ok(ok(out))
 }
 
-pub(crate) fn search(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<Bytes, ApiFailure> {
+pub(crate) fn search(
+    store: &mut Store,
+    body: &Value,
+    ctx: &CallContext,
+) -> Result<Bytes, ApiFailure> {
     let from = account_field(store, body, "From_Account")?;
     need_groups(ctx)?;
     let items = array(body, "ContactItem")?;
@@ -443,7 +456,9 @@ fn bits(item: &Value, name: &str) -> Result<u64, ApiFailure> {
         return Ok(0);
     };
     let Value::Array(a) = v else {
-        return Err(invalid(format_args!("{name} must be an array of bit indices")));
+        return Err(invalid(format_args!(
+            "{name} must be an array of bit indices"
+        )));
     };
     let mut out = 0u64;
     for b in a {
@@ -495,7 +510,11 @@ fn mark_op(item: &Value) -> Result<MarkOp, ApiFailure> {
     })
 }
 
-pub(crate) fn mark(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<Bytes, ApiFailure> {
+pub(crate) fn mark(
+    store: &mut Store,
+    body: &Value,
+    ctx: &CallContext,
+) -> Result<Bytes, ApiFailure> {
     let from = account_field(store, body, "From_Account")?;
     let items = array(body, "MarkItem")?;
     if items.is_empty() || items.len() > MAX_MARK_ITEMS {

@@ -79,12 +79,12 @@ mod store;
 mod wire;
 
 pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault};
+pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
 pub use emulator::{Config, Delivery, Emulator, LogEntry, Reply};
 pub use faults::{Fault, FaultSpecError, Faults, Rate, Scripted};
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]
 pub use server::{DEFAULT_MAX_BODY, Server, ServerOptions};
-pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
 pub use store::{
     ContactRecord, Conversation, DataError, DataFile, GroupRecord, Kind, SessionRecord, Store,
 };

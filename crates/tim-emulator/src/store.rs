@@ -723,8 +723,7 @@ impl Store {
                     group_id: (e.kind == Kind::Group).then(|| e.peer.clone()),
                     standard_mark: e.marks.standard_text(),
                     custom_mark: e.marks.custom.clone(),
-                    contact_group_ids: (!e.marks.groups.is_empty())
-                        .then(|| e.marks.groups.clone()),
+                    contact_group_ids: (!e.marks.groups.is_empty()).then(|| e.marks.groups.clone()),
                     timestamp: e.marks.timestamp,
                 })
                 .collect();
