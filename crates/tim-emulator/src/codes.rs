@@ -1,7 +1,8 @@
 //! The error codes the emulator answers: the single table every answer is built from.
 //!
 //! The codes and their texts come from `docs/protocol/error-codes.md` (the public REST table, the account and
-//! UserSig table) and from the get_list page (its private codes 50001–50005). They are kept here,
+//! UserSig table), from the get_list page (its private codes 50001–50005) and from
+//! `docs/protocol/contact-groups-and-marks.md` (51006–51013). They are kept here,
 //! independent of `tim-proto`'s `ErrorCode`, so that a mistake in one cannot hide a mistake in the
 //! other (style-anchors G11).
 

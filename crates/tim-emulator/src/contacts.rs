@@ -1,5 +1,5 @@
 //! The conversation groups and marks of each account (`recentcontact/*_contact_group`,
-//! `mark_contact`): a per-account [`Book`] of named groups and of each conversation's standard
+//! `mark_contact`): a per-account book of named groups and of each conversation's standard
 //! marks (a bit set), custom mark and group memberships.
 //!
 //! The book is the state of record; the mark fields of a [`Conversation`](crate::Conversation)

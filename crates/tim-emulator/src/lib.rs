@@ -1,9 +1,9 @@
 //! A faithful fake of the Tencent Cloud IM REST service, for tests and CI.
 //!
-//! The emulator answers the same URLs as the service (`/v4/recentcontact/get_list`,
-//! `/v4/recentcontact/delete`), validates requests the same way (POST only, query parameters,
-//! admin identifier, UserSig verified with [`tim_sig`]), answers the same error codes with HTTP
-//! 200, pages conversation lists with both cursors and every `AssistFlags` bit, and injects the
+//! The emulator answers the same URLs as the service (the whole `/v4/recentcontact/*` family:
+//! `get_list`, `delete`, and the conversation group and mark calls), validates requests the same
+//! way (POST only, query parameters, admin identifier, UserSig verified with [`tim_sig`]),
+//! answers the same error codes with HTTP 200, pages conversation lists with both cursors and every `AssistFlags` bit, and injects the
 //! faults real networks produce, deterministically under a seed.
 //!
 //! It comes in three shapes sharing one core:
