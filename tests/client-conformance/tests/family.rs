@@ -81,7 +81,11 @@ fn groups_and_marks_made_through_the_api_show_in_get_list_with_flags_63() {
     };
     let first = meta(&peers[0]);
     assert!(
-        first.contact_group_id.as_deref().unwrap_or_default().contains(&group_id),
+        first
+            .contact_group_id
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&group_id),
         "{first:?}"
     );
     let shown: StandardMarks = first
