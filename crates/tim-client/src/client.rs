@@ -498,6 +498,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The clock, unless one was set.
+    pub(crate) fn default_clock(mut self, clock: impl Clock) -> Self {
+        if self.clock.is_none() {
+            self.clock = Some(Arc::new(clock));
+        }
+        self
+    }
+
     /// The source of `random` values and jitter (default [`FastRandom`]).
     pub fn random(mut self, random: impl Random) -> Self {
         self.random = Some(Arc::new(random));

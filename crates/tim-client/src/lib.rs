@@ -134,6 +134,7 @@
 //! [`Error::Pagination`] (a stalled cursor) and [`Error::Timeout`] (the deadline). Helpers:
 //! [`Error::api_code`], [`Error::is_retryable`], [`Error::is_cursor_stalled`].
 
+pub mod blocking;
 mod client;
 mod clock;
 mod contact_groups;

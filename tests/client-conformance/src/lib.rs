@@ -42,6 +42,11 @@ pub enum Adapter {
     Isahc,
     /// The emulator in process, under smol.
     InProcess,
+    /// reqwest, under tokio.
+    Reqwest,
+    /// ureq (blocking), as the blocking face drives it: on the calling thread under a plain
+    /// `block_on` ([`tim_client::blocking::OnThisThread`]).
+    Ureq,
 }
 
 impl Adapter {
@@ -58,7 +63,12 @@ impl Adapter {
                 .expect("a tokio runtime")
                 .block_on(check(self)),
             Adapter::Surf => async_std::task::block_on(check(self)),
-            Adapter::Isahc => futures_lite::future::block_on(check(self)),
+            Adapter::Isahc | Adapter::Ureq => futures_lite::future::block_on(check(self)),
+            Adapter::Reqwest => tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime")
+                .block_on(check(self)),
             Adapter::InProcess => smol::block_on(check(self)),
         }
     }
@@ -124,6 +134,18 @@ impl Adapter {
                     .build()
                     .expect("valid"),
             ),
+            Adapter::Reqwest => Arc::new(
+                tim_transport_reqwest::ReqwestTransport::builder()
+                    .request_timeout(timeout)
+                    .build()
+                    .expect("valid"),
+            ),
+            Adapter::Ureq => Arc::new(tim_client::blocking::OnThisThread(
+                tim_transport_ureq::UreqTransport::builder()
+                    .request_timeout(timeout)
+                    .build()
+                    .expect("valid"),
+            )),
             Adapter::InProcess => unreachable!("the in-process transport belongs to its Env"),
         }
     }
