@@ -27,10 +27,22 @@ pub(crate) fn is_unconfigured(global: &GlobalOpts) -> bool {
 /// calls per second (`Some(0)` switches it off).
 pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, CliError> {
     let builder = Client::builder().admin(global.admin.clone());
-    let builder = match rate {
-        Some(0) => builder.no_rate_limit(),
-        Some(n) => builder.rate_limit(RateLimit::per_second(n)),
-        None => builder,
+    let builder = match (rate, &global.redis) {
+        (Some(0), _) => builder.no_rate_limit(),
+        (rate, Some(url)) => {
+            let mut redis =
+                tim_limiter_redis::RedisLimiter::builder(url.expose()).replicas(global.replicas);
+            if let Some(n) = rate {
+                redis = redis.rate_limit(RateLimit::per_second(n));
+            }
+            // The URL's password never reaches the message (the limiter's errors redact it).
+            let limiter = redis
+                .build()
+                .map_err(|e| CliError::Usage(format!("--redis: {e}")))?;
+            builder.rate_limiter(limiter)
+        }
+        (Some(n), None) => builder.rate_limit(RateLimit::per_second(n)),
+        (None, None) => builder,
     };
     if is_unconfigured(global) {
         crate::error::say(

@@ -29,6 +29,14 @@ pub(crate) struct GlobalOpts {
     /// A ready-made UserSig for the admin, instead of --key (never printed).
     #[arg(long, env = "TIM_USERSIG", global = true, hide_env_values = true)]
     pub(crate) usersig: Option<Redacted>,
+    /// Share the rate limit with every other process through this Redis (`redis://` or
+    /// `rediss://`, password allowed; never printed): each call reserves its slot there.
+    #[arg(long, env = "TIM_REDIS_URL", global = true, hide_env_values = true)]
+    pub(crate) redis: Option<Redacted>,
+    /// How many processes share the quota through --redis: when Redis is unreachable, each keeps
+    /// to 1/N of it.
+    #[arg(long, env = "TIM_REPLICAS", global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) replicas: u32,
     /// Print the client's tracing output (calls, pages, attempts, error codes) on stderr. The key
     /// and the UserSig never appear in it.
     #[arg(long, short = 'v', global = true)]
@@ -108,11 +116,15 @@ mod tests {
             admin: "administrator".into(),
             key: Some(Redacted("the-secret-key".into())),
             usersig: Some(Redacted("eJy-the-usersig".into())),
+            redis: Some(Redacted("redis://:the-redis-password@h".into())),
+            replicas: 1,
             verbose: false,
         };
         let debug = format!("{opts:?}");
         assert!(
-            !debug.contains("the-secret-key") && !debug.contains("the-usersig"),
+            !debug.contains("the-secret-key")
+                && !debug.contains("the-usersig")
+                && !debug.contains("the-redis-password"),
             "{debug}"
         );
         assert!(debug.contains("[redacted]"));

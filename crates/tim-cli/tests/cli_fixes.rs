@@ -210,3 +210,39 @@ fn ctrl_c_during_an_export_says_it_was_interrupted_and_how_to_resume() {
         "{text}"
     );
 }
+
+#[test]
+fn redis_option_shares_the_limit_and_falls_back_without_printing_its_password() {
+    // Redis on a closed port: the limiter falls back to its local share (fail-open), the
+    // command still works, and the warning never shows the URL's password.
+    let e = serve(&["--demo"]);
+    let o = tim()
+        .args([
+            "--base-url",
+            &e.url,
+            "--sdkappid",
+            "1400000000",
+            "--key",
+            KEY,
+        ])
+        .args([
+            "--redis",
+            "redis://:hunter2-secret@127.0.0.1:1",
+            "--replicas",
+            "4",
+            "-v",
+        ])
+        .args([
+            "contacts", "list", "--from", "alice", "--all", "--format", "jsonl",
+        ])
+        .output()
+        .expect("runs");
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 300);
+    assert!(
+        err.to_lowercase().contains("redis"),
+        "the fallback is reported: {err}"
+    );
+    assert!(!err.contains("hunter2-secret"), "{err}");
+}
