@@ -137,6 +137,7 @@ mod credentials;
 mod error;
 mod limiter;
 mod paging;
+mod reach;
 mod retry;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADMIN, DEFAULT_USERSIG_LIFETIME};
@@ -148,6 +149,7 @@ pub use credentials::Credentials;
 pub use error::{BuildError, Error};
 pub use limiter::{Acquire, LocalLimiter, RateKey, RateLimit, RateLimitError, RateLimiter};
 pub use paging::{Items, ManyLists, ManyPages, Pages, Positioned, Walk};
+pub use reach::{CircuitPolicy, DEFAULT_FAILBACK_AFTER};
 pub use retry::RetryPolicy;
 
 /// The protocol types the client's signatures use, re-exported so that `tim-client` alone is
