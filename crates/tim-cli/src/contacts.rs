@@ -227,7 +227,27 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
         .with_flags(AssistFlags::from_bits_retain(args.flags))
         .for_accounts(todo, args.concurrency as usize);
     let mut failed = 0usize;
+    let mut written = 0usize;
     while let Some((account, result)) = stream.next().await {
+        if let Err(e) = &result
+            && e.is_unreachable()
+        {
+            // The service cannot be reached at all: stop with one line instead of writing the
+            // same error for every account (the stream ends here). Nothing is written for the
+            // accounts not done, so the next run does them.
+            drop(stream);
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            return Err(CliError::Transport(format!(
+                "{}; stopped after {} of {total} accounts ({} exported, {} failed, {} already there): run the same command again once the service can be reached",
+                chain(e),
+                written,
+                written - failed,
+                failed,
+                skipped,
+            )));
+        }
         let line = match &result {
             Ok(items) => ExportLine::Exported {
                 from_account: &account,
@@ -256,6 +276,7 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
         out.write_all(&bytes)
             .and_then(|()| out.flush())
             .map_err(|e| CliError::Io(format!("cannot write {}: {e}", args.out.display())))?;
+        written += 1;
         if let Some(bar) = &bar {
             bar.inc(1);
         }
