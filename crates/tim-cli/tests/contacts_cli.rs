@@ -547,3 +547,17 @@ fn an_export_to_an_unreachable_service_stops_at_once_with_one_line_naming_the_ho
     assert_eq!(lines.lines().count(), 300);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_chaos_export_is_exact_and_its_exit_status_and_summary_are_true() {
+    // 10 % each of drops, truncated bodies, 502s, 50004s and 60007s, with latency jitter: a
+    // few accounts may use up their retries in a run (recorded, exit 3); running again finishes
+    // them; in the end every account is there once, with exactly its demo conversations.
+    let dir = temp_dir("chaos");
+    let report = common::chaos::run(&dir, 200, 0.1, 6);
+    eprintln!("{report:?}");
+    assert_eq!(report.accounts, 200);
+    let want: usize = (1..=200).map(tim_emulator::demo::user_list_len).sum();
+    assert_eq!(report.conversations, want);
+    let _ = std::fs::remove_dir_all(dir);
+}
