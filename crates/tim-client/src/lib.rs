@@ -17,6 +17,12 @@
 //! * **Rate limiting** under the documented 200 calls per second, shared by every clone and every
 //!   concurrent stream ([`RateLimit`]).
 //! * **Many accounts** at once with bounded concurrency ([`Contacts::for_accounts`]).
+//! * **Failing fast** when the service cannot be reached at all: after consecutive connection
+//!   failures across all calls with no response in between, a shared circuit fails calls at once
+//!   with [`Error::Unreachable`] (naming the host) until a probe gets an answer
+//!   ([`CircuitPolicy`]); a many-accounts stream then yields that one error and ends.
+//! * **Regional failover** to the region's backup domain when the primary cannot be connected
+//!   to, and back after a while ([`ClientBuilder::failover`]).
 //!
 //! # Example (tokio)
 //!
@@ -127,8 +133,9 @@
 //! One [`Error`] type, by stage: [`Error::Encode`] (not sent), [`Error::Transport`] (no
 //! response), [`Error::Decode`] (a response that is not an answer, such as a 502 HTML page),
 //! [`Error::Api`] (the service's `ErrorCode`, its description and `ErrorInfo`),
-//! [`Error::Pagination`] (a stalled cursor) and [`Error::Timeout`] (the deadline). Helpers:
-//! [`Error::api_code`], [`Error::is_retryable`], [`Error::is_cursor_stalled`].
+//! [`Error::Pagination`] (a stalled cursor), [`Error::Timeout`] (the deadline) and
+//! [`Error::Unreachable`] (the service cannot be connected to). Helpers: [`Error::api_code`],
+//! [`Error::is_retryable`], [`Error::is_cursor_stalled`], [`Error::is_unreachable`].
 
 mod client;
 mod clock;
