@@ -785,15 +785,24 @@ fn pages_are_send_and_unpin() {
     send(client.call(&GetListRequest::first("a", Default::default())));
 }
 
-/// A fake of two domains: `primary.invalid` answers `primary` (a shared, changeable answer),
-/// `backup.invalid` always answers OK. Records the host of every request.
-fn two_domains(
-    primary: Answer,
-) -> (
+/// A client builder, the primary's answer, the hosts requested.
+type TwoDomains = (
     crate::ClientBuilder,
     Arc<Mutex<Answer>>,
     Arc<Mutex<Vec<String>>>,
-) {
+);
+
+/// A circuit opening after `threshold` failures, otherwise the default.
+fn circuit_after(threshold: u32) -> crate::CircuitPolicy {
+    crate::CircuitPolicy {
+        threshold,
+        ..crate::CircuitPolicy::default()
+    }
+}
+
+/// A fake of two domains: `primary.invalid` answers `primary` (a shared, changeable answer),
+/// `backup.invalid` always answers OK. Records the host of every request.
+fn two_domains(primary: Answer) -> TwoDomains {
     let primary = Arc::new(Mutex::new(primary));
     let hosts = Arc::new(Mutex::new(Vec::new()));
     let (p, h) = (Arc::clone(&primary), Arc::clone(&hosts));
@@ -825,8 +834,7 @@ fn an_unreachable_service_stops_many_walks_with_one_error_and_few_attempts() {
         *counter.lock().expect("lock") += 1;
         async { respond(&Answer::Connect).expect("answers") }
     });
-    let mut circuit = crate::CircuitPolicy::default();
-    circuit.threshold = 4;
+    let circuit = circuit_after(4);
     let client = Client::builder()
         .transport(transport)
         .base_url("http://user:secret@fake.invalid:8080/prefix")
@@ -870,9 +878,8 @@ fn an_unreachable_service_stops_many_walks_with_one_error_and_few_attempts() {
 
 #[test]
 fn the_circuit_closes_when_a_probe_gets_an_answer() {
-    let mut circuit = crate::CircuitPolicy::default();
-    circuit.threshold = 2;
-    circuit.cool_down = Duration::from_secs(5);
+    let circuit = circuit_after(2);
+    assert_eq!(circuit.cool_down, Duration::from_secs(5));
     let (builder, primary, hosts) = two_domains(Answer::Connect);
     let clock = FakeClock::new();
     let client = builder
@@ -918,8 +925,7 @@ fn connection_failures_mixed_with_answers_never_open_the_circuit() {
             Ok(http::Response::new(Bytes::from(body.to_string())))
         }
     });
-    let mut circuit = crate::CircuitPolicy::default();
-    circuit.threshold = 2;
+    let circuit = circuit_after(2);
     let client = Client::builder()
         .transport(transport)
         .base_url("http://fake.invalid")
