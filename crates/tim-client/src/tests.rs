@@ -1014,3 +1014,41 @@ fn a_region_fails_over_to_its_backup_domain_by_default() {
         None
     );
 }
+
+#[test]
+fn with_both_domains_down_the_error_names_both_hosts() {
+    let hosts = Arc::new(Mutex::new(Vec::new()));
+    let h = Arc::clone(&hosts);
+    let transport = transport_fn(move |request: http::Request<Bytes>| {
+        h.lock()
+            .expect("lock")
+            .push(request.uri().host().unwrap_or_default().to_owned());
+        async { respond(&Answer::Connect).expect("answers") }
+    });
+    let client = Client::builder()
+        .transport(transport)
+        .base_url("http://primary.invalid")
+        .failover(tim_proto::BaseUrl::custom("http://backup.invalid").expect("valid"))
+        .sdk_app_id(1)
+        .secret_key(KEY)
+        .clock(FakeClock::new())
+        .circuit(circuit_after(4))
+        .build()
+        .expect("valid");
+    let error = append(&client).expect_err("both refused");
+    let text = error.to_string();
+    assert_eq!(
+        text,
+        "cannot connect to primary.invalid (nor to its backup backup.invalid): 4 connection attempts in a row failed"
+    );
+    // Primary, backup at once, then (after a backoff) primary and backup again.
+    assert_eq!(
+        *hosts.lock().expect("lock"),
+        [
+            "primary.invalid",
+            "backup.invalid",
+            "primary.invalid",
+            "backup.invalid"
+        ]
+    );
+}
