@@ -536,6 +536,26 @@ fn an_export_to_an_unreachable_service_stops_at_once_with_one_line_naming_the_ho
     // No line was written for accounts that were never tried (nor 300 identical errors).
     let written = std::fs::read_to_string(&out).unwrap_or_default();
     assert_eq!(written.lines().count(), 0, "{written}");
+    // Attempts are bounded by the circuit, not by the number of accounts: with --verbose, the
+    // client's events show every retry scheduled (at most one per call in flight).
+    let mut cmd = tim();
+    cmd.env("TIM_BASE_URL", format!("http://{host}"))
+        .env("TIM_SDKAPPID", "1400000000")
+        .env("TIM_KEY", KEY)
+        .arg("--verbose");
+    export(&mut cmd);
+    let verbose = cmd.output().expect("tim runs");
+    assert_eq!(verbose.status.code(), Some(4));
+    let log = stderr(&verbose);
+    let retries = log.matches("attempt failed; retrying").count();
+    let pages = log.matches("tim.page").count();
+    assert!(retries <= 8, "{retries} retries scheduled:\n{log}");
+    assert!(log.contains("circuit open"), "{log}");
+    assert!(
+        !log.contains(KEY) && !log.contains("usersig="),
+        "no secret in the log"
+    );
+    assert!(pages > 0, "the log shows the walks");
 
     // Once the service is there, the same command exports every account.
     let e = emulator(&[]);
