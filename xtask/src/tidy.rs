@@ -41,7 +41,9 @@ const FORBIDDEN_IN_SANS_IO: &[&str] = &[
 const ADAPTERS: &[&str] = &[
     "tim-transport-hyper",
     "tim-transport-isahc",
+    "tim-transport-reqwest",
     "tim-transport-surf",
+    "tim-transport-ureq",
 ];
 const FORBIDDEN_IN_ADAPTERS: &[&str] = &["tim-proto", "tim-sig", "tim-client", "tim-emulator"];
 

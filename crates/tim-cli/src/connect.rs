@@ -33,8 +33,8 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
         None => builder,
     };
     if is_unconfigured(global) {
-        eprintln!(
-            "tim: no service configured (TIM_BASE_URL, TIM_REGION, TIM_SDKAPPID, TIM_KEY, TIM_USERSIG): using the embedded emulator with demo data"
+        crate::error::say(
+            "no service configured (TIM_BASE_URL, TIM_REGION, TIM_SDKAPPID, TIM_KEY, TIM_USERSIG): using the embedded emulator with demo data",
         );
         let emulator = Emulator::demo(Config::new(DEFAULT_SDKAPPID, DEFAULT_KEY));
         let transport: Arc<dyn Transport> = Arc::new(InProcess::new(emulator));

@@ -228,7 +228,27 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
         .for_accounts(todo, args.concurrency as usize);
     let mut failed = 0usize;
     let mut written = 0usize;
-    while let Some((account, result)) = stream.next().await {
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    loop {
+        let next = tokio::select! {
+            next = stream.next() => next,
+            _ = &mut interrupt => {
+                if let Some(bar) = &bar {
+                    bar.finish_and_clear();
+                }
+                // Every line written so far is whole and flushed; the next run skips them.
+                return Err(CliError::Interrupted(format!(
+                    "interrupted: {} of {} written to {}; run the same command again to resume (accounts already written are skipped)",
+                    written,
+                    accounts(total),
+                    args.out.display()
+                )));
+            }
+        };
+        let Some((account, result)) = next else {
+            break;
+        };
         if let Err(e) = &result
             && e.is_unreachable()
         {
@@ -240,9 +260,10 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
                 bar.finish_and_clear();
             }
             return Err(CliError::Transport(format!(
-                "{}; stopped after {} of {total} accounts ({} exported, {} failed, {} already there): run the same command again once the service can be reached",
+                "{}; stopped after {} of {} ({} exported, {} failed, {} already there): run the same command again once the service can be reached",
                 chain(e),
                 written,
+                accounts(total),
                 written - failed,
                 failed,
                 skipped,
@@ -284,20 +305,30 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    eprintln!(
-        "tim: exported {} accounts to {} ({} already there, {} failed)",
-        total - failed,
+    crate::error::say(&format!(
+        "exported {} to {} ({} already there, {} failed)",
+        accounts(total - failed),
         args.out.display(),
         skipped,
         failed
-    );
+    ));
     if failed > 0 {
         return Err(CliError::Partial(format!(
-            "{failed} of {total} accounts failed; their ErrorCode lines are in {}: run the same command again to retry those that may succeed",
+            "{failed} of {} failed; their ErrorCode lines are in {}: run the same command again to retry those that may succeed",
+            accounts(total),
             args.out.display()
         )));
     }
     Ok(())
+}
+
+/// "1 account", "2 accounts".
+pub(crate) fn accounts(n: usize) -> String {
+    if n == 1 {
+        "1 account".to_owned()
+    } else {
+        format!("{n} accounts")
+    }
 }
 
 /// One line of an export, fields in the service's order and with its names.
@@ -352,9 +383,18 @@ fn read_users(path: &Path) -> Result<Vec<String>, CliError> {
     let file = File::open(path)
         .map_err(|e| CliError::Io(format!("cannot read {}: {e}", path.display())))?;
     let mut users = Vec::new();
-    for line in BufReader::new(file).lines() {
+    for (n, line) in BufReader::new(file).split(b'\n').enumerate() {
         let line =
             line.map_err(|e| CliError::Io(format!("cannot read {}: {e}", path.display())))?;
+        // A line that is not UTF-8 cannot be an account: say which one, instead of refusing the
+        // file with no clue (and never skip it silently).
+        let line = String::from_utf8(line).map_err(|_| {
+            CliError::Usage(format!(
+                "{}:{}: not valid UTF-8 (account ids are UTF-8 text)",
+                path.display(),
+                n + 1
+            ))
+        })?;
         let user = line.trim();
         if !user.is_empty() && !user.starts_with('#') {
             users.push(user.to_owned());
@@ -423,7 +463,7 @@ fn not_an_export(out: &Path, n: usize) -> CliError {
     ))
 }
 
-fn io_error(e: io::Error) -> CliError {
+pub(crate) fn io_error(e: io::Error) -> CliError {
     if e.kind() == io::ErrorKind::BrokenPipe {
         // The reader went away (`tim ... | head`): not an error of ours.
         return CliError::BrokenPipe;

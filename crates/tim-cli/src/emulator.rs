@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use tim_emulator::{Config, Emulator, Server, ServerOptions};
+use tim_emulator::{Config, Edition, Emulator, Server, ServerOptions};
 
 use crate::error::CliError;
 use crate::global::GlobalOpts;
@@ -53,6 +53,10 @@ struct ServeArgs {
     /// Calls per second allowed per API; 0 switches rate limiting off.
     #[arg(long, default_value_t = 200)]
     rate_limit: u32,
+    /// The app's edition: developer, pro, pro_plus or enterprise. Conversation groups and
+    /// standard marks answer 51013 on developer and pro.
+    #[arg(long, default_value = "enterprise", value_parser = parse_edition)]
+    edition: Edition,
     /// A fault to inject, e.g. `code=70001,count=2`, `status=502,rate=0.1`, `drop`,
     /// `latency=20ms,jitter=5ms` (repeatable; see docs/emulator.md).
     #[arg(long = "fault", value_name = "SPEC")]
@@ -66,6 +70,11 @@ struct ServeArgs {
     /// With --tls, write the certificate (PEM) to this file so clients can trust it.
     #[arg(long, requires = "tls")]
     cert_out: Option<PathBuf>,
+}
+
+fn parse_edition(s: &str) -> Result<Edition, String> {
+    s.parse()
+        .map_err(|e: tim_emulator::UnknownEdition| e.to_string())
 }
 
 /// Runs `tim emulator ...`.
@@ -86,6 +95,7 @@ fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
     config.page_size = args.page_size as usize;
     config.rate_limit = (args.rate_limit > 0).then_some(args.rate_limit);
     config.seed = args.seed;
+    config.edition = args.edition;
     let mut emulator = if args.demo {
         Emulator::demo(config)
     } else {

@@ -37,6 +37,10 @@ pub(crate) enum CliError {
     /// Some accounts of an export failed; they are recorded in the output (exit code 3).
     #[error("{0}")]
     Partial(String),
+    /// The run was interrupted (Ctrl-C); the message says how to resume (exit code 130, as a
+    /// shell reports SIGINT).
+    #[error("{0}")]
+    Interrupted(String),
     /// stdout was closed by its reader (`| head`): stop quietly (exit code 0).
     #[error("output closed by its reader")]
     BrokenPipe,
@@ -47,6 +51,7 @@ impl CliError {
     pub(crate) fn exit_code(&self) -> i32 {
         match self {
             CliError::BrokenPipe => 0,
+            CliError::Interrupted(_) => 130,
             CliError::Usage(_) => EXIT_USAGE,
             CliError::Verify(_) | CliError::Io(_) => 1,
             CliError::Service(..) | CliError::Partial(_) => EXIT_SERVICE,
@@ -67,6 +72,14 @@ impl CliError {
             _ => CliError::Transport(text),
         }
     }
+}
+
+/// Prints `tim: <message>` on stderr in one write, so that it never interleaves with stdout on a
+/// terminal (stderr is unbuffered: `eprintln!` with arguments writes piece by piece).
+pub(crate) fn say(message: &str) {
+    use std::io::Write as _;
+    let line = format!("tim: {message}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// An error and its sources on one line: `a: b: c`.

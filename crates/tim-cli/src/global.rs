@@ -47,11 +47,46 @@ impl Redacted {
 }
 
 impl std::str::FromStr for Redacted {
-    type Err = std::convert::Infallible;
+    type Err = &'static str;
 
+    /// An empty secret is refused: it would be sent (or signed with) and fail far from here.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            return Err("the secret is empty");
+        }
         Ok(Redacted(s.to_owned()))
     }
+}
+
+/// Settles `--key` against `--usersig`: an option given on the command line wins over the other
+/// kind from the environment (an exported `TIM_KEY` does not override an explicit `--usersig`),
+/// and both kinds from the same place are a usage error rather than a silent choice.
+pub(crate) fn resolve_credentials(
+    global: &mut GlobalOpts,
+    matches: &clap::ArgMatches,
+) -> Result<(), clap::Error> {
+    use clap::parser::ValueSource;
+    if global.key.is_none() || global.usersig.is_none() {
+        return Ok(());
+    }
+    let from_line = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    match (from_line("key"), from_line("usersig")) {
+        (true, false) => global.usersig = None,
+        (false, true) => global.key = None,
+        (true, true) => {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::ArgumentConflict,
+                "give --key or --usersig, not both\n",
+            ));
+        }
+        (false, false) => {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::ArgumentConflict,
+                "TIM_KEY and TIM_USERSIG are both set: unset one (or pass --key or --usersig to choose)\n",
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for Redacted {

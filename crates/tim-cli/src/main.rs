@@ -11,7 +11,7 @@ mod global;
 mod output;
 mod sig;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::CliError;
 use crate::global::GlobalOpts;
@@ -50,8 +50,15 @@ enum Command {
     Emulator(emulator::EmulatorArgs),
 }
 
+fn parse() -> Result<Cli, clap::Error> {
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    global::resolve_credentials(&mut cli.global, &matches)?;
+    Ok(cli)
+}
+
 fn main() {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
@@ -69,10 +76,10 @@ fn main() {
                 .map(str::trim)
                 .collect();
             let message = message.join(" ");
-            eprintln!(
-                "tim: {} (see tim --help)",
+            error::say(&format!(
+                "{} (see tim --help)",
                 message.strip_prefix("error: ").unwrap_or(&message)
-            );
+            ));
             std::process::exit(error::EXIT_USAGE);
         }
     };
@@ -81,7 +88,7 @@ fn main() {
         if matches!(err, CliError::BrokenPipe) {
             std::process::exit(0);
         }
-        eprintln!("tim: {err}");
+        error::say(&err.to_string());
         std::process::exit(err.exit_code());
     }
 }
@@ -107,8 +114,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
     match cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "tim", &mut std::io::stdout());
-            Ok(())
+            // Generated into memory, then written once: a reader that closes the pipe early
+            // (`| head -3`) is a quiet exit, not a panic inside the generator.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tim", &mut script);
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)
+                .and_then(|()| out.flush())
+                .map_err(crate::contacts::io_error)
         }
         Command::Sig(args) => sig::run(&cli.global, args),
         Command::Contacts(args) => contacts::run(&cli.global, args),

@@ -141,7 +141,9 @@ impl<W: Write> Printer<W> {
             }
             Format::Jsonl => {
                 if let Some(c) = next {
-                    eprintln!("tim: more conversations remain: resume with --cursor {c}");
+                    crate::error::say(&format!(
+                        "more conversations remain: resume with --cursor {c}"
+                    ));
                 }
             }
         }

@@ -154,7 +154,14 @@ impl Client {
         let max_attempts = policy.max_attempts.max(1);
         let start = inner.clock.now();
         let deadline = start.checked_add(policy.deadline);
-        let span = tracing::Span::current();
+        // The span's `attempts` and `code` are recorded once, when the call ends: a subscriber
+        // such as tracing-subscriber's fmt appends every `record`, so recording per attempt
+        // would pile them up (`attempts=1 code=60007 attempts=2 code=60007 …`).
+        let mut outcome = Outcome {
+            span: tracing::Span::current(),
+            attempts: 0,
+            code: None,
+        };
         let mut attempts = 0u32;
         let mut retries = 0u32;
         let mut resigned = false;
@@ -181,9 +188,9 @@ impl Client {
                 }
             }
             attempts += 1;
-            span.record("attempts", attempts);
+            outcome.attempts = attempts;
             let (base, on_backup) = inner.endpoints.pick(inner.clock.now());
-            let outcome = self
+            let result = self
                 .attempt(request, base, deadline)
                 .instrument(tracing::trace_span!(
                     "attempt",
@@ -195,7 +202,7 @@ impl Client {
             // host was reached.
             let mut fail_over = false;
             let mut open = None;
-            match &outcome {
+            match &result {
                 Err(AttemptError::Failed { error, .. }) if is_connect(error) => {
                     let now = inner.clock.now();
                     fail_over = inner.endpoints.connect_failed(on_backup, now);
@@ -208,7 +215,7 @@ impl Client {
                         .is_some_and(TransportError::is_timeout) => {}
                 _ => inner.circuit.reached(),
             }
-            match outcome {
+            match result {
                 Ok(response) => return Ok(response),
                 Err(AttemptError::Failed { error, .. }) if open.is_some() => {
                     let failures = open.map_or(0, |o| o.failures);
@@ -219,7 +226,7 @@ impl Client {
                 }
                 Err(AttemptError::Failed { error, generation }) => {
                     if let Some(code) = error.api_code() {
-                        span.record("code", code.get());
+                        outcome.code = Some(code.get());
                     }
                     match policy.decide(&error, R::IDEMPOTENCY) {
                         Decision::Fail => {
@@ -342,6 +349,22 @@ pub(crate) fn decode<R: ApiRequest>(
         DecodeError::Api(api) => Error::Api(api),
         other => Error::Decode(other),
     })
+}
+
+/// Records a call's final `attempts` and `code` on its span, once, when the call ends.
+struct Outcome {
+    span: tracing::Span,
+    attempts: u32,
+    code: Option<i64>,
+}
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        self.span.record("attempts", self.attempts);
+        if let Some(code) = self.code {
+            self.span.record("code", code);
+        }
+    }
 }
 
 enum AttemptError {

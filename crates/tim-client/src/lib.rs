@@ -17,6 +17,10 @@
 //! * **Rate limiting** under the documented 200 calls per second, shared by every clone and every
 //!   concurrent stream ([`RateLimit`]).
 //! * **Many accounts** at once with bounded concurrency ([`Contacts::for_accounts`]).
+//! * **Conversation groups and marks** ([`ContactGroups`], [`Marks`]): the groups as a walk of
+//!   `get_contact_group`, create (with [`ContactGroups::create_safely`] for a safe retry),
+//!   rename, add and remove conversations, delete, search, and mark batches split over the
+//!   per-call limits; per-conversation failures are returned, never dropped.
 //! * **Failing fast** when the service cannot be reached at all: after consecutive connection
 //!   failures across all calls with no response in between, a shared circuit fails calls at once
 //!   with [`Error::Unreachable`] (naming the host) until a probe gets an answer
@@ -139,6 +143,7 @@
 
 mod client;
 mod clock;
+mod contact_groups;
 mod contacts;
 mod credentials;
 mod error;
@@ -149,6 +154,10 @@ mod retry;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADMIN, DEFAULT_USERSIG_LIFETIME};
 pub use clock::{Clock, FastRandom, Random, Sleep, SystemClock};
+pub use contact_groups::{
+    ContactGroupList, ContactGroups, CreatedGroup, GroupList, GroupListEntries, GroupListPage,
+    GroupListPages, MarkResults, Marks,
+};
 pub use contacts::{
     AccountLists, AccountPages, Contacts, Conversation, Conversations, List, ListPage, ListPages,
 };
@@ -164,6 +173,10 @@ pub use retry::RetryPolicy;
 pub use tim_proto::{
     self, ApiError, ApiPath, ApiRequest, AssistFlags, BaseUrl, ErrorClass, ErrorCode, Idempotency,
     ListCursor, Page, PageCursor, PagedRequest, PagerError, RateBucket, Region, SessionItem,
+    contact_group::{
+        ContactGroupCursor, ContactGroupEntry, ContactItem, ContactResult, ContactResultItem,
+        GroupItem, MarkItem, StandardMarks,
+    },
     recent_contact::{DeleteTarget, GetListRequest},
 };
 pub use tim_redact::redact;

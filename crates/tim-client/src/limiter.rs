@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use tim_proto::rate::Gcra;
 use tim_proto::{ApiPath, RateBucket};
 
 use crate::clock::Clock;
@@ -228,6 +229,31 @@ impl RateLimit {
     }
 }
 
+impl RateLimit {
+    /// The GCRA parameters of this limit in whole µs ([`tim_proto::rate`]): the interval
+    /// (rounded up, so the rate never exceeds [`max_per_second`](Self::max_per_second)) and a
+    /// tolerance of `(burst − 1)` intervals. Every limiter of the toolkit (local, Redis) runs
+    /// these.
+    ///
+    /// ```
+    /// use tim_client::RateLimit;
+    /// use tim_client::tim_proto::rate::Gcra;
+    ///
+    /// assert_eq!(RateLimit::default().gcra(), Gcra::new(5_103, 0)); // 196/s
+    /// let fast = RateLimit::per_second(1000).with_margin_permille(0).with_burst(10);
+    /// assert_eq!(fast.gcra(), Gcra::new(1_000, 9_000));
+    /// ```
+    pub fn gcra(&self) -> Gcra {
+        let interval_us = u64::try_from(self.interval().as_nanos().div_ceil(1000))
+            .unwrap_or(u64::MAX)
+            .max(1);
+        Gcra::new(
+            interval_us,
+            interval_us.saturating_mul(u64::from(self.burst - 1)),
+        )
+    }
+}
+
 impl Default for RateLimit {
     /// [`RateLimit::DOCUMENTED`] calls per second with the default margin.
     fn default() -> Self {
@@ -241,15 +267,26 @@ impl Default for RateLimit {
 /// times caps the calls in any second ([`Limiter::admit`]).
 #[derive(Debug)]
 pub(crate) struct Limiter {
-    interval: Duration,
-    /// How far ahead of `now` a slot may be and still be taken at once: `(burst − 1) × interval`.
-    tolerance: Duration,
-    /// The next free slot.
-    next: Mutex<Option<Instant>>,
+    /// The spacing and tolerance, in µs: the arithmetic is [`tim_proto::rate::gcra_reserve`].
+    gcra: Gcra,
+    /// The next free slot (the theoretical arrival time).
+    next: Mutex<Tat>,
     /// The most sends within [`WINDOW`].
     cap: usize,
     /// The actual send times within the last [`WINDOW`], oldest first.
     sent: Mutex<VecDeque<Instant>>,
+}
+
+/// The theoretical arrival time, in µs since `origin` (the first reservation's `now`).
+#[derive(Debug, Default)]
+struct Tat {
+    origin: Option<Instant>,
+    tat_us: Option<u64>,
+}
+
+/// Whole microseconds, saturating.
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// The window the service counts calls in.
@@ -257,12 +294,10 @@ const WINDOW: Duration = Duration::from_secs(1);
 
 impl Limiter {
     pub(crate) fn new(limit: RateLimit) -> Self {
-        let interval = limit.interval();
         let cap = limit.max_per_second() as usize;
         Limiter {
-            interval,
-            tolerance: interval.saturating_mul(limit.burst - 1),
-            next: Mutex::new(None),
+            gcra: limit.gcra(),
+            next: Mutex::new(Tat::default()),
             cap,
             sent: Mutex::new(VecDeque::with_capacity(cap)),
         }
@@ -272,15 +307,15 @@ impl Limiter {
     /// reserving anything when the wait would be longer than `max_wait`.
     pub(crate) fn reserve(&self, now: Instant, max_wait: Duration) -> Result<Duration, Duration> {
         let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
-        let slot = next.map_or(now, |n| n.max(now));
-        let wait = slot
-            .saturating_duration_since(now)
-            .saturating_sub(self.tolerance);
-        if wait > max_wait {
-            return Err(wait);
+        let origin = *next.origin.get_or_insert(now);
+        let now_us = micros(now.saturating_duration_since(origin));
+        match self.gcra.reserve(next.tat_us, now_us, micros(max_wait)) {
+            Ok(r) => {
+                next.tat_us = Some(r.new_tat_us);
+                Ok(Duration::from_micros(r.wait_us))
+            }
+            Err(refusal) => Err(Duration::from_micros(refusal.wait_us)),
         }
-        *next = Some(slot + self.interval);
-        Ok(wait)
     }
 
     /// Records a send at `now` if fewer than the cap were sent in the second before it

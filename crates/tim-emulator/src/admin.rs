@@ -90,6 +90,8 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
             let mut data = emu.data().export();
             if let Some(a) = query.get("account") {
                 data.sessions.retain(|k, _| *k == a);
+                data.contact_groups.retain(|k, _| *k == a);
+                data.contacts.retain(|k, _| *k == a);
             }
             ok(serde_json::to_value(&data).unwrap_or(Value::Null))
         }
@@ -257,6 +259,10 @@ fn config_state(emu: &Emulator) -> Response<Bytes> {
         "sdkappid": emu.sdk_app_id(),
         "page_size": emu.page_size(),
         "rate_limit": emu.rate_limit(),
+        "edition": emu.edition().name(),
+        "contact_limit": emu.contact_settings().max_conversations,
+        "contact_limit_scope": emu.contact_settings().scope.name(),
+        "contact_page_size": emu.contact_settings().page_size,
     }))
 }
 
@@ -268,8 +274,27 @@ fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
     };
     let mut page_size = None;
     let mut rate_limit = None;
+    let mut edition = None;
+    let mut contacts = emu.contact_settings();
     for (k, v) in &body {
         match k.as_str() {
+            "edition" => match v.as_str().map(str::parse::<crate::Edition>) {
+                Some(Ok(e)) => edition = Some(e),
+                Some(Err(e)) => return bad(e),
+                None => return bad("edition must be a string"),
+            },
+            "contact_limit" => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                Some(n) => contacts.max_conversations = n,
+                None => return bad("contact_limit must be a non-negative integer"),
+            },
+            "contact_limit_scope" => match v.as_str().and_then(crate::LimitScope::from_name) {
+                Some(s) => contacts.scope = s,
+                None => return bad("contact_limit_scope must be \"total\" or \"per_group\""),
+            },
+            "contact_page_size" => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
+                Some(n) if n >= 1 => contacts.page_size = n,
+                _ => return bad("contact_page_size must be a positive integer"),
+            },
             "page_size" => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
                 Some(n) if n >= 1 => page_size = Some(n),
                 _ => return bad("page_size must be a positive integer"),
@@ -290,6 +315,10 @@ fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
     if let Some(r) = rate_limit {
         emu.set_rate_limit(r);
     }
+    if let Some(e) = edition {
+        emu.set_edition(e);
+    }
+    emu.set_contact_settings(contacts);
     config_state(emu)
 }
 

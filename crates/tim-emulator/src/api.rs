@@ -13,6 +13,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::codes::{self, Code};
+use crate::contacts::{ContactSettings, Edition};
 use crate::store::Store;
 
 /// Answers one call: the app's data, the parsed JSON body, and what the core decided
@@ -82,6 +83,12 @@ impl fmt::Debug for ApiSpec {
 pub struct CallContext {
     /// The configured page size (at least 1).
     pub page_size: usize,
+    /// The emulator's clock (the request's `now` plus the clock shift), Unix seconds.
+    pub now: u64,
+    /// The app's edition (conversation groups and standard marks need one that has them).
+    pub edition: Edition,
+    /// The settings of the group and mark calls.
+    pub contacts: ContactSettings,
     /// The paging fault to apply to this answer, if any (only for [`ApiSpec::paged`] APIs).
     pub page_fault: PageFault,
 }

@@ -1,7 +1,8 @@
 //! The error codes the emulator answers: the single table every answer is built from.
 //!
 //! The codes and their texts come from `docs/protocol/error-codes.md` (the public REST table, the account and
-//! UserSig table) and from the get_list page (its private codes 50001–50005). They are kept here,
+//! UserSig table), from the get_list page (its private codes 50001–50005) and from
+//! `docs/protocol/contact-groups-and-marks.md` (51006–51013). They are kept here,
 //! independent of `tim-proto`'s `ErrorCode`, so that a mistake in one cannot hide a mistake in the
 //! other (style-anchors G11).
 
@@ -31,6 +32,25 @@ codes! {
     GET_LIST_NOT_ADMIN = 50003, "the request requires an App admin identifier";
     /// get_list private code: internal error (used when a list outgrows the cursor encoding).
     INTERNAL = 50004, "internal server error, retry";
+    /// Conversation groups and marks: a mark update touches 0 or more than 100 conversations.
+    MARK_ITEMS = 51006, "the mark update must touch 1 to 100 conversations";
+    /// Conversation groups and marks: a group conversation's group could not be resolved
+    /// (internal, or the group was dismissed). Not answered by the emulator, which has no groups
+    /// of its own; listed for injected faults.
+    GROUP_ID_TO_CODE = 51007, "group id to group code failed";
+    /// Conversation groups and marks: more than the cap of conversations in groups or marks.
+    CONTACT_LIMIT = 51008, "more than 1000 conversations in groups or marks";
+    /// Conversation groups: the group does not exist.
+    CONTACT_GROUP_NOT_FOUND = 51009, "the conversation group does not exist";
+    /// Conversation groups: more than 20 groups.
+    CONTACT_GROUP_LIMIT = 51010, "more than 20 conversation groups";
+    /// Conversation groups: the group name is longer than 32 bytes.
+    CONTACT_GROUP_NAME_TOO_LONG = 51011, "the conversation group name is longer than 32 bytes";
+    /// Pinned-conversation limit exceeded. Not answered by the emulator (the family has no pin
+    /// call); listed for injected faults.
+    PIN_LIMIT = 51012, "the pinned conversation limit was exceeded";
+    /// Conversation groups and standard marks need an advanced edition.
+    EDITION_LACKS_CONTACT_GROUPS = 51013, "conversation groups and standard marks need the Pro Plus or Enterprise edition";
     /// The HTTP request could not be understood: wrong method, bad query parameters.
     INVALID_HTTP_URL = 60002, "http parse error, check the request url format";
     /// The body is not JSON.

@@ -12,6 +12,7 @@ use tim_sig::{Claims, Expected, SecretKey, VerifyError};
 
 use crate::api::{ApiFailure, ApiSpec, CallContext, PageFault, fail};
 use crate::codes;
+use crate::contacts::{ContactSettings, Edition};
 use crate::faults::{Fault, Faults};
 use crate::store::Store;
 use crate::wire::{Query, api_error, body_preview, html_status};
@@ -34,6 +35,12 @@ pub struct Config {
     pub seed: u64,
     /// How many request log entries are kept (the oldest are dropped first; default 10,000).
     pub log_capacity: usize,
+    /// The app's edition (default [`Edition::Enterprise`]): conversation groups and standard
+    /// marks answer 51013 on an edition without them.
+    pub edition: Edition,
+    /// The settings of the conversation group and mark calls (51008 cap, get_contact_group
+    /// page size).
+    pub contacts: ContactSettings,
 }
 
 impl Config {
@@ -48,6 +55,8 @@ impl Config {
             rate_limit: Some(200),
             seed: 0,
             log_capacity: 10_000,
+            edition: Edition::default(),
+            contacts: ContactSettings::default(),
         }
     }
 }
@@ -127,6 +136,8 @@ pub struct Emulator {
     clock_shift: i64,
     /// The table of APIs: the built-in ones, then any registered.
     apis: Vec<ApiSpec>,
+    edition: Edition,
+    contacts: ContactSettings,
 }
 
 impl fmt::Debug for Emulator {
@@ -165,6 +176,11 @@ impl Emulator {
             verified: HashMap::new(),
             clock_shift: 0,
             apis: crate::recentcontact::APIS.to_vec(),
+            edition: config.edition,
+            contacts: ContactSettings {
+                page_size: config.contacts.page_size.max(1),
+                ..config.contacts
+            },
         }
     }
 
@@ -268,6 +284,29 @@ impl Emulator {
     pub fn set_rate_limit(&mut self, calls_per_second: Option<u32>) {
         self.rate_limit = calls_per_second;
         self.calls.clear();
+    }
+
+    /// The app's edition.
+    pub fn edition(&self) -> Edition {
+        self.edition
+    }
+
+    /// Sets the app's edition.
+    pub fn set_edition(&mut self, edition: Edition) {
+        self.edition = edition;
+    }
+
+    /// The settings of the conversation group and mark calls.
+    pub fn contact_settings(&self) -> ContactSettings {
+        self.contacts
+    }
+
+    /// Sets the settings of the conversation group and mark calls (the page size at least 1).
+    pub fn set_contact_settings(&mut self, settings: ContactSettings) {
+        self.contacts = ContactSettings {
+            page_size: settings.page_size.max(1),
+            ..settings
+        };
     }
 
     /// Seconds added to every `now` given to [`Emulator::handle`].
@@ -465,6 +504,9 @@ impl Emulator {
             .map_err(|e| fail(codes::JSON_PARSE_FAILED, e))?;
         let ctx = CallContext {
             page_size: self.page_size,
+            now: now.as_secs(),
+            edition: self.edition,
+            contacts: self.contacts,
             page_fault,
         };
         (api.handler)(&mut self.store, &body, &ctx)

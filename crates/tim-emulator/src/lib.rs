@@ -1,9 +1,9 @@
 //! A faithful fake of the Tencent Cloud IM REST service, for tests and CI.
 //!
-//! The emulator answers the same URLs as the service (`/v4/recentcontact/get_list`,
-//! `/v4/recentcontact/delete`), validates requests the same way (POST only, query parameters,
-//! admin identifier, UserSig verified with [`tim_sig`]), answers the same error codes with HTTP
-//! 200, pages conversation lists with both cursors and every `AssistFlags` bit, and injects the
+//! The emulator answers the same URLs as the service (the whole `/v4/recentcontact/*` family:
+//! `get_list`, `delete`, and the conversation group and mark calls), validates requests the same
+//! way (POST only, query parameters, admin identifier, UserSig verified with [`tim_sig`]),
+//! answers the same error codes with HTTP 200, pages conversation lists with both cursors and every `AssistFlags` bit, and injects the
 //! faults real networks produce, deterministically under a seed.
 //!
 //! It comes in three shapes sharing one core:
@@ -66,6 +66,8 @@ pub mod demo;
 
 mod admin;
 pub mod api;
+mod contact_groups;
+pub mod contacts;
 mod emulator;
 mod faults;
 mod inprocess;
@@ -77,9 +79,12 @@ mod store;
 mod wire;
 
 pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault};
+pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
 pub use emulator::{Config, Delivery, Emulator, LogEntry, Reply};
 pub use faults::{Fault, FaultSpecError, Faults, Rate, Scripted};
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]
 pub use server::{DEFAULT_MAX_BODY, Server, ServerOptions};
-pub use store::{Conversation, DataError, DataFile, Kind, SessionRecord, Store};
+pub use store::{
+    ContactRecord, Conversation, DataError, DataFile, GroupRecord, Kind, SessionRecord, Store,
+};

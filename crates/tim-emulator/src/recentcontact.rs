@@ -1,5 +1,9 @@
-//! `recentcontact/*` as the emulator answers it: `get_list` (paged, both cursors) and `delete`.
-//! See `docs/protocol/get_list.md` and `docs/protocol/delete.md` for what the service does.
+//! `recentcontact/*` as the emulator answers it: `get_list` (paged, both cursors) and `delete`
+//! here, the conversation group and mark calls in [`crate::contact_groups`]. See
+//! `docs/protocol/get_list.md` and `docs/protocol/delete.md` for what the service does.
+//!
+//! Deleting a conversation keeps its groups and marks (they are independent of the list, as the
+//! service documents): they show again if the conversation comes back.
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -7,14 +11,22 @@ use serde_json::Value;
 
 use crate::api::{ApiFailure, ApiSpec, CallContext, fail, string_field, uint_field};
 use crate::codes;
+use crate::contact_groups;
 use crate::paging::{self, Cursor};
 use crate::store::{Kind, Store};
 use crate::wire::{ok_envelope, to_json};
 
-/// The APIs of this family in the emulator's table.
+/// The APIs of this family in the emulator's table: the list calls, then the group and mark
+/// calls of [`crate::contact_groups`].
 pub(crate) const APIS: &[ApiSpec] = &[
     ApiSpec::new("recentcontact/get_list", get_list).paged(),
     ApiSpec::new("recentcontact/delete", delete),
+    ApiSpec::new("recentcontact/create_contact_group", contact_groups::create),
+    ApiSpec::new("recentcontact/update_contact_group", contact_groups::update),
+    ApiSpec::new("recentcontact/del_contact_group", contact_groups::delete),
+    ApiSpec::new("recentcontact/get_contact_group", contact_groups::get).paged(),
+    ApiSpec::new("recentcontact/search_contact_group", contact_groups::search),
+    ApiSpec::new("recentcontact/mark_contact", contact_groups::mark),
 ];
 
 fn get_list(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<Bytes, ApiFailure> {

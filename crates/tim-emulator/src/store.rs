@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::contacts::{self, Book, ContactGroup, Marks};
+
 /// The largest conversation id the cursor encoding can carry (ids are shifted left by 3 bits
 /// inside `StartIndex`, which stays within a `u32`).
 pub(crate) const MAX_ID: u32 = (u32::MAX >> 3) - 1;
@@ -110,6 +112,85 @@ pub struct DataFile {
     /// Each account's conversations.
     #[serde(default)]
     pub sessions: std::collections::BTreeMap<String, Vec<SessionRecord>>,
+    /// Each account's conversation groups.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub contact_groups: std::collections::BTreeMap<String, Vec<GroupRecord>>,
+    /// Each account's conversation marks and memberships (also of conversations that are not in
+    /// its list: the data is independent of the list).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub contacts: std::collections::BTreeMap<String, Vec<ContactRecord>>,
+}
+
+/// One conversation group as the data file writes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupRecord {
+    /// `GroupId` (1 or more, unique within the account).
+    #[serde(rename = "GroupId")]
+    pub id: u64,
+    /// `GroupName` (1 to 32 bytes, unique within the account).
+    #[serde(rename = "GroupName")]
+    pub name: String,
+}
+
+/// One conversation's marks and memberships as the data file writes it (wire field names; a
+/// group conversation is named by `GroupId`, as in `sessions`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactRecord {
+    /// 1 one-to-one, 2 group.
+    #[serde(rename = "Type")]
+    pub kind: u64,
+    /// The peer of a one-to-one conversation.
+    #[serde(
+        rename = "To_Account",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub to_account: Option<String>,
+    /// The group of a group conversation.
+    #[serde(rename = "GroupId", default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// `StandardMark`, binary digits, bit 0 rightmost.
+    #[serde(
+        rename = "StandardMark",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub standard_mark: Option<String>,
+    /// `CustomMark`.
+    #[serde(
+        rename = "CustomMark",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_mark: Option<String>,
+    /// `ContactGroupId`: the groups (ids of the account's `contact_groups`; unknown ids are
+    /// created as `group<id>`).
+    #[serde(
+        rename = "ContactGroupId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub contact_group_ids: Option<Vec<u64>>,
+    /// `Timestamp` of the last change (Unix seconds, default 0).
+    #[serde(rename = "Timestamp", default)]
+    pub timestamp: u64,
+}
+
+fn peer_of(
+    kind: u64,
+    to_account: &Option<String>,
+    group_id: &Option<String>,
+) -> Result<(Kind, String), DataError> {
+    let kind = Kind::from_wire(kind).ok_or(DataError::InvalidType(kind))?;
+    match (kind, to_account, group_id) {
+        (Kind::C2c, Some(p), None) | (Kind::Group, None, Some(p)) if !p.is_empty() => {
+            Ok((kind, p.clone()))
+        }
+        (Kind::C2c, ..) => Err(DataError::MissingPeer("To_Account")),
+        (Kind::Group, ..) => Err(DataError::MissingPeer("GroupId")),
+    }
 }
 
 /// One conversation as the data file writes it (wire field names).
@@ -164,12 +245,7 @@ pub struct SessionRecord {
 impl SessionRecord {
     /// The conversation this record describes.
     pub fn to_conversation(&self) -> Result<Conversation, DataError> {
-        let kind = Kind::from_wire(self.kind).ok_or(DataError::InvalidType(self.kind))?;
-        let peer = match (kind, &self.to_account, &self.group_id) {
-            (Kind::C2c, Some(p), None) | (Kind::Group, None, Some(p)) if !p.is_empty() => p.clone(),
-            (Kind::C2c, ..) => return Err(DataError::MissingPeer("To_Account")),
-            (Kind::Group, ..) => return Err(DataError::MissingPeer("GroupId")),
-        };
+        let (kind, peer) = peer_of(self.kind, &self.to_account, &self.group_id)?;
         let pinned = match self.top_flag {
             0 => false,
             1 => true,
@@ -235,6 +311,17 @@ pub enum DataError {
     /// The account's list has more conversations than the cursor encoding can number.
     #[error("too many conversations for account {0:?}")]
     TooManyConversations(String),
+    /// A `StandardMark` is not 1 to 64 binary digits.
+    #[error("invalid StandardMark {0:?} (expected 1 to 64 binary digits)")]
+    InvalidMark(String),
+    /// A conversation group is invalid (id 0, empty or long name, duplicate, too many).
+    #[error("invalid conversation groups of {account:?}: {reason}")]
+    InvalidGroup {
+        /// The owner of the groups.
+        account: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// The sort key of a conversation: newest first, then the larger id first.
@@ -321,6 +408,22 @@ impl List {
         }
     }
 
+    /// Renders the mark fields of conversation (`kind`, `peer`) from `book`, in place: marks do
+    /// not move a conversation, so walks keep serving it (its revision is unchanged).
+    fn render(&mut self, kind: Kind, peer: &str, book: Option<&Book>) {
+        if let Some(id) = self.find(kind, peer)
+            && let Some(e) = self.entries.get_mut(&id)
+        {
+            render(book, &mut e.conv);
+        }
+    }
+
+    fn render_all(&mut self, book: Option<&Book>) {
+        for e in self.entries.values_mut() {
+            render(book, &mut e.conv);
+        }
+    }
+
     fn remove(&mut self, id: u32) -> bool {
         match self.entries.remove(&id) {
             Some(e) => {
@@ -337,6 +440,133 @@ impl List {
     }
 }
 
+/// Sets the mark fields of `c` from its marks in `book` (none when it has none).
+fn render(book: Option<&Book>, c: &mut Conversation) {
+    match book.and_then(|b| b.get(c.kind, &c.peer)) {
+        Some(m) => {
+            c.standard_mark = m.standard_text();
+            c.custom_mark.clone_from(&m.custom);
+            c.contact_group_ids = (!m.groups.is_empty()).then(|| m.groups.clone());
+        }
+        None => {
+            c.standard_mark = None;
+            c.custom_mark = None;
+            c.contact_group_ids = None;
+        }
+    }
+}
+
+/// Writes the mark fields of `c` that are set into `book` (a field that is `None` leaves the
+/// book as it is; an unreadable `StandardMark` counts as no bit, unknown group ids create
+/// groups named `group<id>`).
+fn absorb(book: &mut Book, c: &Conversation) {
+    if c.standard_mark.is_none() && c.custom_mark.is_none() && c.contact_group_ids.is_none() {
+        return;
+    }
+    let groups = c.contact_group_ids.as_ref().map(|g| {
+        let mut g: Vec<u64> = g.iter().copied().filter(|id| *id != 0).collect();
+        g.sort_unstable();
+        g.dedup();
+        g
+    });
+    for id in groups.iter().flatten() {
+        book.ensure_group(*id);
+    }
+    let m = book.marks_mut(c.kind, &c.peer);
+    if let Some(s) = &c.standard_mark {
+        m.standard = contacts::parse_standard(s).unwrap_or(0);
+    }
+    if let Some(s) = &c.custom_mark {
+        m.custom = (!s.is_empty()).then(|| s.clone());
+    }
+    if let Some(g) = groups {
+        m.groups = g;
+    }
+}
+
+/// The marks a data-file record describes.
+fn record_marks(
+    book: &mut Book,
+    standard: Option<&String>,
+    custom: Option<&String>,
+    groups: Option<&Vec<u64>>,
+) -> Result<Marks, DataError> {
+    let standard = match standard {
+        Some(s) => contacts::parse_standard(s).ok_or_else(|| DataError::InvalidMark(s.clone()))?,
+        None => 0,
+    };
+    let mut g: Vec<u64> = groups.cloned().unwrap_or_default();
+    g.retain(|id| *id != 0);
+    g.sort_unstable();
+    g.dedup();
+    for id in &g {
+        book.ensure_group(*id);
+    }
+    Ok(Marks {
+        standard,
+        custom: custom.filter(|s| !s.is_empty()).cloned(),
+        groups: g,
+        timestamp: 0,
+    })
+}
+
+/// The book a data file gives `account`.
+fn build_book(
+    account: &str,
+    data: &DataFile,
+    sessions: Option<&Vec<Conversation>>,
+) -> Result<Book, DataError> {
+    let invalid = |reason: String| DataError::InvalidGroup {
+        account: account.to_owned(),
+        reason,
+    };
+    let mut book = Book::default();
+    for g in data.contact_groups.get(account).into_iter().flatten() {
+        if g.name.is_empty() || g.name.len() > contacts::MAX_GROUP_NAME {
+            return Err(invalid(format!(
+                "GroupName {:?} must be 1 to {} bytes",
+                g.name,
+                contacts::MAX_GROUP_NAME
+            )));
+        }
+        if !book.insert_group(g.id, &g.name) {
+            return Err(invalid(format!(
+                "GroupId {} or GroupName {:?} is 0 or repeated",
+                g.id, g.name
+            )));
+        }
+    }
+    for c in sessions.into_iter().flatten() {
+        let m = record_marks(
+            &mut book,
+            c.standard_mark.as_ref(),
+            c.custom_mark.as_ref(),
+            c.contact_group_ids.as_ref(),
+        )?;
+        if !m.is_empty() {
+            *book.marks_mut(c.kind, &c.peer) = m;
+        }
+    }
+    for r in data.contacts.get(account).into_iter().flatten() {
+        let (kind, peer) = peer_of(r.kind, &r.to_account, &r.group_id)?;
+        let mut m = record_marks(
+            &mut book,
+            r.standard_mark.as_ref(),
+            r.custom_mark.as_ref(),
+            r.contact_group_ids.as_ref(),
+        )?;
+        m.timestamp = r.timestamp;
+        *book.marks_mut(kind, &peer) = m;
+    }
+    if book.groups().len() > contacts::MAX_GROUPS {
+        return Err(invalid(format!(
+            "more than {} groups",
+            contacts::MAX_GROUPS
+        )));
+    }
+    Ok(book)
+}
+
 /// The emulated app's data: admins, imported accounts and conversation lists.
 ///
 /// Every change bumps a revision counter; a get_list walk never serves a conversation changed
@@ -346,6 +576,8 @@ pub struct Store {
     admins: HashSet<String>,
     accounts: HashSet<String>,
     lists: HashMap<String, List>,
+    /// Each account's conversation groups and marks, the state of record for them.
+    books: HashMap<String, Book>,
     rev: u64,
 }
 
@@ -406,9 +638,23 @@ impl Store {
             .admins
             .iter()
             .chain(&data.accounts)
+            .chain(data.contact_groups.keys())
+            .chain(data.contacts.keys())
             .any(String::is_empty)
         {
             return Err(DataError::EmptyAccount);
+        }
+        // The family state of every account the file names, built before anything changes.
+        let mut books = Vec::new();
+        let named: std::collections::BTreeSet<&String> = data
+            .sessions
+            .keys()
+            .chain(data.contact_groups.keys())
+            .chain(data.contacts.keys())
+            .collect();
+        for account in named {
+            let sessions = parsed.iter().find(|(a, _)| a == account).map(|(_, c)| c);
+            books.push((account.clone(), build_book(account, data, sessions)?));
         }
         self.rev += 1;
         for a in &data.admins {
@@ -419,6 +665,13 @@ impl Store {
         }
         for (account, convs) in parsed {
             self.set_list(account, convs);
+        }
+        for (account, book) in books {
+            self.import_account(account.clone());
+            if let Some(list) = self.lists.get_mut(&account) {
+                list.render_all(Some(&book));
+            }
+            self.books.insert(account, book);
         }
         Ok(())
     }
@@ -448,10 +701,42 @@ impl Store {
                 (a.clone(), records)
             })
             .collect();
+        let mut contact_groups = std::collections::BTreeMap::new();
+        let mut contacts = std::collections::BTreeMap::new();
+        for (account, book) in &self.books {
+            if !book.groups().is_empty() {
+                let groups = book
+                    .groups()
+                    .iter()
+                    .map(|g| GroupRecord {
+                        id: g.id,
+                        name: g.name.clone(),
+                    })
+                    .collect();
+                contact_groups.insert(account.clone(), groups);
+            }
+            let records: Vec<ContactRecord> = book
+                .listed()
+                .map(|(_, e)| ContactRecord {
+                    kind: e.kind.wire(),
+                    to_account: (e.kind == Kind::C2c).then(|| e.peer.clone()),
+                    group_id: (e.kind == Kind::Group).then(|| e.peer.clone()),
+                    standard_mark: e.marks.standard_text(),
+                    custom_mark: e.marks.custom.clone(),
+                    contact_group_ids: (!e.marks.groups.is_empty()).then(|| e.marks.groups.clone()),
+                    timestamp: e.marks.timestamp,
+                })
+                .collect();
+            if !records.is_empty() {
+                contacts.insert(account.clone(), records);
+            }
+        }
         DataFile {
             admins,
             accounts,
             sessions,
+            contact_groups,
+            contacts,
         }
     }
 
@@ -462,16 +747,19 @@ impl Store {
         self.rev += 1;
         let rev = self.rev;
         self.accounts.insert(account.clone());
+        let book = self.books.entry(account.clone()).or_default();
         let list = self.lists.entry(account).or_default();
         *list = List::default();
         for c in conversations {
             if let Some(id) = list.find(c.kind, &c.peer) {
                 list.remove(id);
             }
+            absorb(book, &c);
             if list.insert(c, rev).is_none() {
                 break;
             }
         }
+        list.render_all(Some(book));
     }
 
     /// Makes `account` an App admin (and an imported account).
@@ -506,6 +794,9 @@ impl Store {
         self.rev += 1;
         let rev = self.rev;
         self.import_account(account);
+        let book = self.books.entry(account.to_owned()).or_default();
+        absorb(book, &conversation);
+        let (kind, peer) = (conversation.kind, conversation.peer.clone());
         let list = self.lists.entry(account.to_owned()).or_default();
         match list.find(conversation.kind, &conversation.peer) {
             Some(id) => list.update(id, rev, |c| *c = conversation),
@@ -514,6 +805,7 @@ impl Store {
                     .ok_or_else(|| DataError::TooManyConversations(account.to_owned()))?;
             }
         }
+        list.render(kind, &peer, Some(book));
         Ok(())
     }
 
@@ -553,6 +845,8 @@ impl Store {
             None => {
                 list.insert(Conversation::new(kind, peer, msg_time), rev)
                     .ok_or_else(|| DataError::TooManyConversations(account.to_owned()))?;
+                // A conversation that comes back finds the marks it had.
+                list.render(kind, peer, self.books.get(account));
                 Ok(msg_time)
             }
         }
@@ -563,7 +857,9 @@ impl Store {
         self.change(account, kind, peer, |c| c.pinned = pinned)
     }
 
-    /// Sets or clears a conversation's marks and groups. Returns whether it exists.
+    /// Sets or clears (`None`) a conversation's marks and groups, as the group and mark calls
+    /// would: an unreadable `standard_mark` is no bit, unknown group ids create groups named
+    /// `group<id>`. Returns whether the conversation exists (nothing changes otherwise).
     pub fn set_marks(
         &mut self,
         account: &str,
@@ -573,11 +869,52 @@ impl Store {
         custom_mark: Option<String>,
         contact_group_ids: Option<Vec<u64>>,
     ) -> bool {
-        self.change(account, kind, peer, |c| {
-            c.standard_mark = standard_mark;
-            c.custom_mark = custom_mark;
-            c.contact_group_ids = contact_group_ids;
-        })
+        if self.conversation(account, kind, peer).is_none() {
+            return false;
+        }
+        let book = self.books.entry(account.to_owned()).or_default();
+        *book.marks_mut(kind, peer) = Marks::default();
+        let mut c = Conversation::new(kind, peer, 0);
+        c.standard_mark = Some(standard_mark.unwrap_or_default());
+        c.custom_mark = Some(custom_mark.unwrap_or_default());
+        c.contact_group_ids = Some(contact_group_ids.unwrap_or_default());
+        absorb(book, &c);
+        self.rev += 1;
+        if let Some(list) = self.lists.get_mut(account) {
+            list.render(kind, peer, Some(book));
+        }
+        true
+    }
+
+    /// `account`'s conversation groups, by id.
+    pub fn contact_groups(&self, account: &str) -> Vec<ContactGroup> {
+        self.books
+            .get(account)
+            .map(|b| b.groups().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// `account`'s groups and marks.
+    pub(crate) fn book(&self, account: &str) -> Option<&Book> {
+        self.books.get(account)
+    }
+
+    /// Replaces `account`'s groups and marks with `book` and renders the conversations in
+    /// `touched` from it.
+    pub(crate) fn commit_book(&mut self, account: &str, book: Book, touched: &[(Kind, String)]) {
+        self.rev += 1;
+        let book = match self.books.entry(account.to_owned()) {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                o.insert(book);
+                o.into_mut()
+            }
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(book),
+        };
+        if let Some(list) = self.lists.get_mut(account) {
+            for (kind, peer) in touched {
+                list.render(*kind, peer, Some(book));
+            }
+        }
     }
 
     fn change(

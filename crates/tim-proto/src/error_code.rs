@@ -1,8 +1,8 @@
 //! Service error codes: an open newtype with a named constant, a description and a class for every
 //! code the service documents.
 //!
-//! The table follows `docs/protocol/error-codes.md` (public 600xx/700xx/8000x codes and the private 5000x codes of
-//! `recentcontact/*`). Codes outside the table still round-trip: [`ErrorCode`] is a plain `i64`.
+//! The table follows `docs/protocol/error-codes.md` (public 600xx/700xx/8000x codes and the
+//! private 5000x and 510xx codes of `recentcontact/*`). Codes outside the table still round-trip: [`ErrorCode`] is a plain `i64`.
 
 use std::fmt;
 
@@ -91,6 +91,24 @@ codes! {
     CONV_INTERNAL_ERROR = 50004, Transient, "internal server error; retry";
     /// 50005: network timeout inside the service (recentcontact); retry later.
     CONV_NET_TIMEOUT = 50005, Transient, "network timeout; retry later";
+    /// 51006: a `mark_contact` call touches no conversation or more than 100.
+    MARK_ITEM_COUNT_INVALID = 51006, Permanent, "the mark update touches no conversation or more than 100";
+    /// 51007: a group id could not be resolved (an internal error, or the group was dismissed).
+    /// Permanent: the usual cause is a dismissed or wrong group, which retrying cannot fix
+    /// (`docs/protocol/contact-groups-and-marks.md`).
+    GROUP_CODE_LOOKUP_FAILED = 51007, Permanent, "the group id could not be resolved: internal error, or the group was dismissed";
+    /// 51008: more than 1000 conversations in conversation groups or with marks.
+    CONTACT_GROUP_CONVERSATION_LIMIT = 51008, Permanent, "more than 1000 conversations in conversation groups or with marks";
+    /// 51009: the conversation group does not exist.
+    CONTACT_GROUP_NOT_FOUND = 51009, Permanent, "the conversation group does not exist";
+    /// 51010: more than 20 conversation groups.
+    CONTACT_GROUP_COUNT_LIMIT = 51010, Permanent, "more than 20 conversation groups";
+    /// 51011: a conversation group name longer than 32 bytes.
+    CONTACT_GROUP_NAME_TOO_LONG = 51011, Permanent, "the conversation group name is longer than 32 bytes";
+    /// 51012: the pinned-conversation limit was exceeded.
+    PINNED_CONVERSATION_LIMIT = 51012, Permanent, "too many pinned conversations";
+    /// 51013: standard marks and conversation groups need an advanced edition.
+    EDITION_NOT_SUPPORTED = 51013, Permanent, "the app's edition does not support standard marks or conversation groups";
     /// 60002: the request URL could not be parsed.
     INVALID_HTTP_URL = 60002, Permanent, "HTTP parse error; check the request URL format";
     /// 60003: the request body is not valid JSON.
@@ -252,6 +270,10 @@ mod tests {
             assert_eq!(ErrorCode(code).class(), ErrorClass::Resign, "{code}");
         }
         assert_eq!(ErrorCode(70016).class(), ErrorClass::Permanent);
+        for code in 51006..=51013 {
+            assert_eq!(ErrorCode(code).class(), ErrorClass::Permanent, "{code}");
+            assert!(ErrorCode(code).name().is_some(), "{code}");
+        }
         assert_eq!(ErrorCode(70050).class(), ErrorClass::Permanent);
         assert_eq!(ErrorCode(424242).class(), ErrorClass::Permanent);
     }

@@ -18,8 +18,16 @@
 //!   strictly first and robustly when needed, unknown fields and kinds kept.
 //! * [`ErrorCode`]: every documented code with its description and its [`ErrorClass`] (transient,
 //!   rate-limited, re-sign, permanent).
+//! * [`rate`]: the rate-limit arithmetic ([`rate::gcra_reserve`], a GCRA reservation in integer
+//!   microseconds, `now` passed in) shared by the local limiter, the Redis limiter's script and
+//!   the emulator.
 //! * [`recent_contact`]: `get_list` (paged by the two-cursor [`ListCursor`]) and `delete`,
 //!   with [`AssistFlags`] and the [`SessionItem`] sum type.
+//! * [`contact_group`]: the rest of the family: conversation groups (create, rename, add and
+//!   remove conversations, delete, the paged `get_contact_group`, search) and marks
+//!   (`mark_contact`, with the [`StandardMarks`] bit set), with [`ContactItem`] and
+//!   [`ContactResultItem`] sum types and per-conversation outcomes ([`ContactResult`]) that make
+//!   partial failures visible.
 //!
 //! # Example: one page, by hand
 //!
@@ -50,14 +58,17 @@
 //! repository's `docs/protocol/`, one page per call, with their sources.
 
 mod call;
+pub mod contact_group;
 mod endpoint;
 mod envelope;
 mod error_code;
 pub mod pager;
+pub mod rate;
 pub mod recent_contact;
 pub mod wire;
 
 pub use call::{ApiRequest, Idempotency, RateBucket};
+pub use contact_group::{ContactItem, ContactResult, ContactResultItem, GroupItem, StandardMarks};
 pub use endpoint::{ApiPath, BaseUrl, BaseUrlError, QueryParams, Region, UnknownRegion};
 pub use envelope::{
     ActionStatus, ApiError, ApiResponse, DecodeError, EXCERPT_LEN, EncodeError, Envelope, decode,

@@ -98,6 +98,7 @@ pub trait PagedRequest: ApiRequest + Clone {
     ///
     /// [`PageError`] when the response says neither (no cursor although not at the end, an end
     /// marker of an unknown value).
+    #[allow(clippy::type_complexity)] // a page and its cursor, spelled out for implementors
     fn into_page(
         response: Self::Response,
     ) -> Result<PageParts<Self::Item, Self::Cursor>, PageError>;

@@ -6,7 +6,17 @@
 //! when another crate in the build enables rustls's `aws-lc-rs` feature too (rustls would
 //! otherwise panic because it cannot pick a provider).
 //!
-//! It needs a [tokio] runtime with the time and I/O drivers enabled.
+//! # Runtime
+//!
+//! It needs a [tokio] runtime with the time and I/O drivers enabled (`#[tokio::main]`, or a
+//! runtime built with `enable_all()`). Sending from another executor (async-std, smol, a plain
+//! `block_on`) without a tokio runtime entered panics with "there is no reactor running, must
+//! be called from the context of a Tokio 1.x runtime"; building the transport needs none. For
+//! blocking code use `tim-transport-ureq`; for other executors `tim-transport-isahc`. Pool and
+//! timeouts are set on the builder: [`connect_timeout`](HyperTransportBuilder::connect_timeout),
+//! [`request_timeout`](HyperTransportBuilder::request_timeout),
+//! [`pool_max_idle_per_host`](HyperTransportBuilder::pool_max_idle_per_host) and
+//! [`pool_idle_timeout`](HyperTransportBuilder::pool_idle_timeout) (see the table below).
 //!
 //! ```toml
 //! [dependencies]
@@ -568,6 +578,17 @@ mod tests {
         assert!(e.is_connect(), "{e:?}");
         assert_eq!(e.io_error_kind(), Some(io::ErrorKind::ConnectionRefused));
         assert!(!format!("{e:?}").contains("SECRET"));
+    }
+
+    /// What the crate docs promise about sending outside a tokio runtime.
+    #[test]
+    #[should_panic(expected = "there is no reactor running")]
+    fn sending_needs_a_tokio_runtime() {
+        let t = HyperTransport::new();
+        let request = http::Request::get("http://127.0.0.1:9/")
+            .body(Bytes::new())
+            .expect("valid request");
+        let _ = futures_lite::future::block_on(t.send(request));
     }
 
     #[tokio::test]

@@ -7,6 +7,19 @@
 //! (rustls-ffi with the aws-lc-rs provider). That TLS stack is separate from the Rust `rustls`
 //! crate other adapters use.
 //!
+//! # Runtime
+//!
+//! **Any executor, or none.** isahc starts its own agent thread (one per client) that drives
+//! libcurl, and the `send` future only waits for it, so nothing fails for want of a runtime:
+//! tokio, async-std, smol and `futures_lite::future::block_on` all work. What can fail is
+//! starting that thread or initialising libcurl ([`IsahcTransport::new`] panics then,
+//! [`IsahcTransportBuilder::build`] returns a [`BuildError`]). Pool and timeouts are set on the
+//! builder: [`connect_timeout`](IsahcTransportBuilder::connect_timeout),
+//! [`request_timeout`](IsahcTransportBuilder::request_timeout),
+//! [`max_connections_per_host`](IsahcTransportBuilder::max_connections_per_host) and
+//! [`connection_cache_size`](IsahcTransportBuilder::connection_cache_size) (see the table
+//! below).
+//!
 //! ```toml
 //! [dependencies]
 #![doc = concat!("tim-transport-isahc = \"", env!("CARGO_PKG_VERSION"), "\"")]

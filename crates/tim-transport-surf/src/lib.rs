@@ -6,6 +6,18 @@
 //! it also works when called from another runtime's tasks, because async-std drives its own I/O
 //! and timers on background threads.
 //!
+//! # Runtime
+//!
+//! **async-std**, which starts itself: its global executor and its I/O and timer threads are
+//! spawned on first use, so nothing panics without an `#[async_std::main]`, and the transport
+//! can be called from tokio tasks or a plain `block_on` too (async-std's threads then run
+//! beside the other runtime). Timeouts use async-std's timer, and an exchange that timed out
+//! finishes on async-std's executor (see "Timeouts and cancellation"). Pool and timeouts are
+//! set on the builder: [`request_timeout`](SurfTransportBuilder::request_timeout) (there is no
+//! separate connect timeout),
+//! [`max_connections_per_host`](SurfTransportBuilder::max_connections_per_host) and
+//! [`keep_alive`](SurfTransportBuilder::keep_alive) (see the table below).
+//!
 //! ```toml
 //! [dependencies]
 #![doc = concat!("tim-transport-surf = \"", env!("CARGO_PKG_VERSION"), "\"")]

@@ -65,8 +65,10 @@ use std::sync::Arc;
 pub use async_trait::async_trait;
 pub use bytes::Bytes;
 
+mod blocking;
 mod error;
 
+pub use blocking::{BlockingFnTransport, BlockingTransport, blocking_fn};
 pub use error::{BoxError, RedactedError, TransportError, TransportErrorKind, redact};
 
 /// Sends one HTTP request and returns its response.

@@ -3,14 +3,21 @@
 //!
 //! - floor: a bare `hyper::client::conn::http1` connection sending the 1,000 recorded requests
 //!   (pre-built `Bytes`) one after the other and collecting each body;
-//! - `<adapter> replay`: the same recorded requests through the adapter's `Transport::send`;
+//! - `<adapter> replay`: the same recorded requests through the adapter's `Transport::send`
+//!   (`BlockingTransport::send` for ureq);
+//! - `raw <backend>`: the same recorded requests, pre-built as the backend's own request type,
+//!   sent with the backend's client used directly (the very client the adapter wraps, so the
+//!   same configuration) and each body collected: what the adapter costs over its backend;
 //! - `<adapter> walk`: a real walk through the adapter: `tim_proto`'s pager, encoding and typed
 //!   decoding of every page.
 //!
-//! Each adapter runs under its own runtime: hyper and the floor on a tokio current-thread
-//! runtime, isahc under `futures_lite::future::block_on`, surf under
-//! `async_std::task::block_on`. Rounds rotate the order of the variants; the ratio of a variant
-//! is the median over rounds of its time divided by the floor's time in the same round.
+//! Each adapter runs under its own runtime: hyper, reqwest and the floor on a tokio
+//! current-thread runtime, isahc under `futures_lite::future::block_on`, surf under
+//! `async_std::task::block_on`, ureq blocking on the bench's main thread. Its raw backend row
+//! runs under the same one. Rounds rotate the order of the variants; the ratio of a variant is
+//! the median over rounds of its time divided by the floor's time in the same round, and a
+//! replay row's ratio to its raw backend the median over rounds of replay time divided by raw
+//! time in the same round.
 //!
 //! Two server placements, each measured with its own floor (ratios compare rows of one
 //! placement only):
@@ -40,7 +47,13 @@ use bytes::Bytes;
 use conformance::harness::{self, Api, BackgroundServer, WALKER};
 use conformance::{Options, adapters};
 use http_body_util::{BodyExt, Full};
-use tim_transport::{Transport, TransportError, async_trait};
+use isahc::AsyncReadResponseExt;
+use tim_transport::{BlockingTransport, Transport, TransportError, async_trait};
+use tim_transport_hyper::HyperTransport;
+use tim_transport_isahc::IsahcTransport;
+use tim_transport_reqwest::ReqwestTransport;
+use tim_transport_surf::SurfTransport;
+use tim_transport_ureq::UreqTransport;
 
 const CONVERSATIONS: usize = 100_000;
 /// Set in the environment of the re-executed bench binary that only serves the emulator.
@@ -115,25 +128,55 @@ fn floor_requests(recorded: &[(http::request::Parts, Bytes)]) -> Vec<http::Reque
         .collect()
 }
 
+/// The recorded requests as surf's own requests (what `tim-transport-surf` converts to).
+fn surf_requests(recorded: &[(http::request::Parts, Bytes)]) -> Vec<surf::http::Request> {
+    use std::str::FromStr;
+    recorded
+        .iter()
+        .map(|(parts, body)| {
+            let method = surf::http::Method::from_str(parts.method.as_str()).expect("a method");
+            let url = surf::http::Url::parse(&parts.uri.to_string()).expect("a url");
+            let mut request = surf::http::Request::new(method, url);
+            for (name, value) in &parts.headers {
+                request.append_header(name.as_str(), value.to_str().expect("ascii headers"));
+            }
+            request.set_body(surf::Body::from_bytes(body.to_vec()));
+            request
+        })
+        .collect()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Variant {
     Floor,
     Replay(Adapter),
+    Raw(Adapter),
     Walk(Adapter),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Adapter {
     Hyper,
+    Reqwest,
     Isahc,
     Surf,
+    Ureq,
 }
+
+const ADAPTERS: [Adapter; 5] = [
+    Adapter::Hyper,
+    Adapter::Reqwest,
+    Adapter::Isahc,
+    Adapter::Surf,
+    Adapter::Ureq,
+];
 
 impl Variant {
     fn name(self) -> String {
         match self {
             Variant::Floor => "floor: hyper conn::http1, pre-built requests".to_owned(),
             Variant::Replay(a) => format!("{} replay (same requests)", a.name()),
+            Variant::Raw(a) => format!("raw {} (its client directly)", a.backend()),
             Variant::Walk(a) => format!("{} walk (pager + decode)", a.name()),
         }
     }
@@ -143,8 +186,20 @@ impl Adapter {
     fn name(self) -> &'static str {
         match self {
             Adapter::Hyper => "tim-transport-hyper",
+            Adapter::Reqwest => "tim-transport-reqwest",
             Adapter::Isahc => "tim-transport-isahc",
             Adapter::Surf => "tim-transport-surf",
+            Adapter::Ureq => "tim-transport-ureq",
+        }
+    }
+
+    fn backend(self) -> &'static str {
+        match self {
+            Adapter::Hyper => "hyper",
+            Adapter::Reqwest => "reqwest",
+            Adapter::Isahc => "isahc",
+            Adapter::Surf => "surf",
+            Adapter::Ureq => "ureq",
         }
     }
 }
@@ -155,26 +210,140 @@ struct Bench {
     recorded: Vec<(http::request::Parts, Bytes)>,
     expected_bytes: usize,
     tokio: tokio::runtime::Runtime,
-    hyper: Box<dyn Transport>,
-    isahc: Box<dyn Transport>,
-    surf: Box<dyn Transport>,
+    hyper: HyperTransport,
+    reqwest: ReqwestTransport,
+    isahc: IsahcTransport,
+    surf: SurfTransport,
+    ureq: UreqTransport,
 }
 
 impl Bench {
+    /// The async adapters (ureq is blocking: see [`Bench::run`]).
     fn transport(&self, adapter: Adapter) -> &dyn Transport {
         match adapter {
-            Adapter::Hyper => &*self.hyper,
-            Adapter::Isahc => &*self.isahc,
-            Adapter::Surf => &*self.surf,
+            Adapter::Hyper => &self.hyper,
+            Adapter::Reqwest => &self.reqwest,
+            Adapter::Isahc => &self.isahc,
+            Adapter::Surf => &self.surf,
+            Adapter::Ureq => unreachable!("ureq is a BlockingTransport"),
         }
     }
 
-    /// Runs `future` under the adapter's own runtime.
+    /// Runs `future` under the adapter's own runtime (ureq's blocking rows need none).
     fn block_on<F: std::future::Future>(&self, adapter: Option<Adapter>, future: F) -> F::Output {
         match adapter {
-            None | Some(Adapter::Hyper) => self.tokio.block_on(future),
+            None | Some(Adapter::Hyper | Adapter::Reqwest | Adapter::Ureq) => {
+                self.tokio.block_on(future)
+            }
             Some(Adapter::Isahc) => futures_lite::future::block_on(future),
             Some(Adapter::Surf) => async_std::task::block_on(future),
+        }
+    }
+
+    fn check_bytes(&self, bytes: usize, what: &str) {
+        assert_eq!(bytes, self.expected_bytes, "{what} changed the pages");
+    }
+
+    /// The recorded requests through the backend's own client, used directly.
+    fn raw(&self, adapter: Adapter) -> Duration {
+        let what = adapter.backend();
+        match adapter {
+            Adapter::Hyper => {
+                let requests: Vec<_> = rebuild(&self.recorded)
+                    .into_iter()
+                    .map(|r| r.map(Full::new))
+                    .collect();
+                let client = self.hyper.client();
+                self.tokio.block_on(async {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for request in requests {
+                        let response = client.request(request).await.expect("a page");
+                        assert_eq!(response.status(), http::StatusCode::OK);
+                        bytes += response
+                            .into_body()
+                            .collect()
+                            .await
+                            .expect("a body")
+                            .to_bytes()
+                            .len();
+                    }
+                    let elapsed = start.elapsed();
+                    self.check_bytes(bytes, what);
+                    elapsed
+                })
+            }
+            Adapter::Reqwest => {
+                let requests: Vec<_> = rebuild(&self.recorded)
+                    .into_iter()
+                    .map(|r| reqwest::Request::try_from(r).expect("a reqwest request"))
+                    .collect();
+                let client = self.reqwest.client();
+                self.tokio.block_on(async {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for request in requests {
+                        let response = client.execute(request).await.expect("a page");
+                        assert_eq!(response.status(), http::StatusCode::OK);
+                        bytes += response.bytes().await.expect("a body").len();
+                    }
+                    let elapsed = start.elapsed();
+                    self.check_bytes(bytes, what);
+                    elapsed
+                })
+            }
+            Adapter::Isahc => {
+                let requests: Vec<_> = rebuild(&self.recorded)
+                    .into_iter()
+                    .map(|r| r.map(|body| isahc::AsyncBody::from(Vec::from(body))))
+                    .collect();
+                let client = self.isahc.client();
+                futures_lite::future::block_on(async {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for request in requests {
+                        let mut response = client.send_async(request).await.expect("a page");
+                        assert_eq!(response.status(), http::StatusCode::OK);
+                        bytes += response.bytes().await.expect("a body").len();
+                    }
+                    let elapsed = start.elapsed();
+                    self.check_bytes(bytes, what);
+                    elapsed
+                })
+            }
+            Adapter::Surf => {
+                let requests = surf_requests(&self.recorded);
+                let client = self.surf.client();
+                async_std::task::block_on(async {
+                    let start = Instant::now();
+                    let mut bytes = 0;
+                    for request in requests {
+                        let mut response = client.send(request).await.expect("a page");
+                        assert_eq!(u16::from(response.status()), 200);
+                        bytes += response.body_bytes().await.expect("a body").len();
+                    }
+                    let elapsed = start.elapsed();
+                    self.check_bytes(bytes, what);
+                    elapsed
+                })
+            }
+            Adapter::Ureq => {
+                let requests: Vec<_> = rebuild(&self.recorded)
+                    .into_iter()
+                    .map(|r| r.map(Vec::from))
+                    .collect();
+                let agent = self.ureq.agent();
+                let start = Instant::now();
+                let mut bytes = 0;
+                for request in requests {
+                    let mut response = agent.run(request).expect("a page");
+                    assert_eq!(response.status(), http::StatusCode::OK);
+                    bytes += response.body_mut().read_to_vec().expect("a body").len();
+                }
+                let elapsed = start.elapsed();
+                self.check_bytes(bytes, what);
+                elapsed
+            }
         }
     }
 
@@ -184,6 +353,29 @@ impl Bench {
                 let requests = floor_requests(&self.recorded);
                 self.tokio
                     .block_on(floor(self.addr, requests, self.expected_bytes))
+            }
+            Variant::Raw(adapter) => self.raw(adapter),
+            Variant::Replay(Adapter::Ureq) => {
+                let requests = rebuild(&self.recorded);
+                let start = Instant::now();
+                let mut bytes = 0;
+                for request in requests {
+                    let response = self.ureq.send(request).expect("a page");
+                    assert_eq!(response.status(), http::StatusCode::OK);
+                    bytes += response.body().len();
+                }
+                let elapsed = start.elapsed();
+                self.check_bytes(bytes, Adapter::Ureq.name());
+                elapsed
+            }
+            Variant::Walk(Adapter::Ureq) => {
+                let start = Instant::now();
+                let (items, requests) =
+                    harness::walk_blocking(&self.ureq, api, WALKER).expect("the walk completes");
+                let elapsed = start.elapsed();
+                assert_eq!(items.len(), CONVERSATIONS);
+                assert_eq!(requests as usize, self.recorded.len());
+                elapsed
             }
             Variant::Replay(adapter) => {
                 let requests = rebuild(&self.recorded);
@@ -379,7 +571,8 @@ fn serve_child() {
         .build()
         .expect("a tokio runtime starts");
     runtime.block_on(async {
-        let (server, api) = harness::start(harness::emulator(WALKER, CONVERSATIONS), false).await;
+        let (server, api) =
+            harness::start_for_bench(harness::emulator(WALKER, CONVERSATIONS)).await;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{}", api.base_url()).expect("stdout is open");
         stdout.flush().expect("stdout is open");
@@ -521,13 +714,15 @@ fn measure(placement: Placement, rounds: usize, cpus: Option<Cpus>) {
         .build()
         .expect("a tokio runtime");
     let options = Options::default();
-    let hyper = tokio.block_on(async { adapters::hyper(&options) });
-    let isahc = adapters::isahc(&options);
-    let surf = adapters::surf(&options);
+    let hyper = tokio.block_on(async { adapters::hyper_transport(&options) });
+    let reqwest = tokio.block_on(async { adapters::reqwest_transport(&options) });
+    let isahc = adapters::isahc_transport(&options);
+    let surf = adapters::surf_transport(&options);
+    let ureq = adapters::ureq_transport(&options);
 
     // Record the requests of one walk (through hyper) and the bytes they fetch.
     let recorder = Recorder {
-        inner: &*hyper,
+        inner: &hyper,
         requests: Mutex::new(Vec::new()),
     };
     let (items, _) = tokio
@@ -548,8 +743,10 @@ fn measure(placement: Placement, rounds: usize, cpus: Option<Cpus>) {
         expected_bytes: 0,
         tokio,
         hyper,
+        reqwest,
         isahc,
         surf,
+        ureq,
     };
     // The bytes of the recorded pages, read once by the floor's own client.
     bench.expected_bytes = bench.tokio.block_on(async {
@@ -566,17 +763,16 @@ fn measure(placement: Placement, rounds: usize, cpus: Option<Cpus>) {
         total
     });
 
-    let variants = [
-        Variant::Floor,
-        Variant::Replay(Adapter::Hyper),
-        Variant::Replay(Adapter::Isahc),
-        Variant::Replay(Adapter::Surf),
-        Variant::Walk(Adapter::Hyper),
-        Variant::Walk(Adapter::Isahc),
-        Variant::Walk(Adapter::Surf),
-    ];
+    let mut variants = vec![Variant::Floor];
+    variants.extend(ADAPTERS.map(Variant::Replay));
+    variants.extend(ADAPTERS.map(Variant::Raw));
+    variants.extend(ADAPTERS.map(Variant::Walk));
+    let raw_of = |v: Variant| match v {
+        Variant::Replay(a) => variants.iter().position(|w| *w == Variant::Raw(a)),
+        _ => None,
+    };
     // Warm-up: every variant once, untimed (connections, allocator, caches).
-    for v in variants {
+    for &v in &variants {
         bench.run(v, api);
     }
     eprintln!(
@@ -592,6 +788,7 @@ fn measure(placement: Placement, rounds: usize, cpus: Option<Cpus>) {
 
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    let mut raw_ratios: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     for round in 0..rounds {
         let mut this_round = vec![0.0; variants.len()];
         for k in 0..variants.len() {
@@ -601,6 +798,9 @@ fn measure(placement: Placement, rounds: usize, cpus: Option<Cpus>) {
         for i in 0..variants.len() {
             times[i].push(this_round[i]);
             ratios[i].push(this_round[i] / this_round[0]);
+            if let Some(raw) = raw_of(variants[i]) {
+                raw_ratios[i].push(this_round[i] / this_round[raw]);
+            }
         }
     }
 
@@ -612,19 +812,27 @@ fn measure(placement: Placement, rounds: usize, cpus: Option<Cpus>) {
         Cpus::describe(cpus)
     );
     println!();
-    println!("| variant | median run | µs/request | min run | ratio to floor (median of rounds) |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "| variant | median run | µs/request | min run | ratio to floor (median of rounds) | ratio to its raw backend |"
+    );
+    println!("|---|---|---|---|---|---|");
     for (i, v) in variants.iter().enumerate() {
         let min = times[i].iter().copied().fold(f64::INFINITY, f64::min);
         let med = median(&mut times[i]);
         let ratio = median(&mut ratios[i]);
+        let to_raw = if raw_ratios[i].is_empty() {
+            String::new()
+        } else {
+            format!("{:.3}×", median(&mut raw_ratios[i]))
+        };
         println!(
-            "| {} | {:.1} ms | {:.0} | {:.1} ms | {:.2}× |",
+            "| {} | {:.1} ms | {:.0} | {:.1} ms | {:.2}× | {} |",
             v.name(),
             med * 1e3,
             med / requests * 1e6,
             min * 1e3,
             ratio,
+            to_raw,
         );
     }
     drop(bench);

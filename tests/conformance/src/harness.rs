@@ -193,6 +193,29 @@ pub async fn start(emulator: Emulator, tls: bool) -> (Server, Api) {
         tls,
         ..ServerOptions::default()
     };
+    start_with(emulator, options).await
+}
+
+/// How long the benchmark's server lets a keep-alive connection wait for the next request
+/// head: 10 minutes, not the emulator's 30 s.
+///
+/// Between the benchmark's rows a client's runtime may not run at all (a tokio current-thread
+/// runtime only runs inside `block_on`), so it cannot see the server closing an idle
+/// connection and would send its next request on it. A slow row (the debug build of
+/// `cargo test --benches` on a loaded machine) can last longer than 30 s.
+pub const BENCH_HEADER_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Starts the benchmark's plain-HTTP emulator server in this tokio runtime (see
+/// [`BENCH_HEADER_TIMEOUT`]).
+pub async fn start_for_bench(emulator: Emulator) -> (Server, Api) {
+    let options = ServerOptions {
+        header_timeout: BENCH_HEADER_TIMEOUT,
+        ..ServerOptions::default()
+    };
+    start_with(emulator, options).await
+}
+
+async fn start_with(emulator: Emulator, options: ServerOptions) -> (Server, Api) {
     let usersig = sign(&emulator);
     let server = Server::start(emulator, options)
         .await
@@ -221,7 +244,7 @@ impl BackgroundServer {
                 .build()
                 .expect("a tokio runtime starts");
             runtime.block_on(async move {
-                let (server, api) = start(emulator, false).await;
+                let (server, api) = start_for_bench(emulator).await;
                 let _ = ready_tx.send(api);
                 let _ = stop_rx.await;
                 server.shutdown().await;
@@ -252,4 +275,25 @@ impl Drop for BackgroundServer {
             let _ = thread.join();
         }
     }
+}
+
+/// [`walk`] through a [`BlockingTransport`](tim_transport::BlockingTransport), on the calling
+/// thread (for the benchmark's ureq rows).
+pub fn walk_blocking(
+    transport: &dyn tim_transport::BlockingTransport,
+    api: &Api,
+    account: &str,
+) -> Result<(Vec<SessionItem>, u64), WalkError> {
+    let mut pager = Pager::new(GetListRequest::first(account, AssistFlags::default()));
+    let mut items = Vec::new();
+    let mut requests = 0;
+    while let Some(request) = pager.next_request().map_err(WalkError::Pager)? {
+        let http_request = api.get_list(&request).map_err(WalkError::Encode)?;
+        let response = transport.send(http_request).map_err(WalkError::Transport)?;
+        requests += 1;
+        let page: GetListResponse = tim_proto::decode(&response).map_err(WalkError::Decode)?;
+        let page = pager.handle_response(page).map_err(WalkError::Pager)?;
+        items.extend(page.items);
+    }
+    Ok((items, requests))
 }

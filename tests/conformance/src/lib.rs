@@ -2,12 +2,15 @@
 //!
 //! The suite ([`suite`]) is written once against `dyn Transport` and a [`Factory`] that builds
 //! the adapter under test with given [`Options`]. `tests/adapters.rs` instantiates it for
-//! hyper, isahc and surf with one macro. Every check runs against the emulator's loopback server
+//! hyper, reqwest, isahc, surf and ureq with one macro; the blocking ureq adapter goes through
+//! the [`adapters::OnThread`] shim (each blocking call on a plain thread), so it passes the same
+//! checks, not a copy of them. Every check runs against the emulator's loopback server
 //! (`tim_emulator::Server`): pass-through checks use its `/_emulator/echo` route, failure checks
 //! its fault injection on `/v4/` APIs.
 //!
 //! `benches/transports.rs` (`cargo bench -p conformance`) pulls 100,000 conversations through
-//! each adapter and a bare `hyper::client::conn::http1` floor and prints the ratios.
+//! each adapter, each adapter's backend used directly, and a bare `hyper::client::conn::http1`
+//! floor, and prints the ratios.
 
 use std::time::Duration;
 

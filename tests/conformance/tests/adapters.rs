@@ -30,10 +30,14 @@ macro_rules! conformance {
 }
 
 conformance!(hyper);
+conformance!(reqwest);
 conformance!(isahc);
 conformance!(surf);
+// Blocking: every check drives it through the `OnThread` shim (each call on a plain thread).
+conformance!(ureq);
 
-/// Over TLS, hyper and isahc negotiate HTTP/2 through ALPN; surf's h1 backend stays on 1.1.
+/// Over TLS, hyper, reqwest and isahc negotiate HTTP/2 through ALPN; surf's h1 backend and ureq
+/// stay on 1.1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_versions() {
     use conformance::{adapters, suite};
@@ -42,11 +46,19 @@ async fn https_versions() {
         http::Version::HTTP_2
     );
     assert_eq!(
+        suite::https_version(adapters::reqwest).await,
+        http::Version::HTTP_2
+    );
+    assert_eq!(
         suite::https_version(adapters::isahc).await,
         http::Version::HTTP_2
     );
     assert_eq!(
         suite::https_version(adapters::surf).await,
+        http::Version::HTTP_11
+    );
+    assert_eq!(
+        suite::https_version(adapters::ureq).await,
         http::Version::HTTP_11
     );
 }
@@ -62,6 +74,14 @@ async fn backend_errors_keep_their_type() {
             .backend()
             .downcast_ref::<hyper_util::client::legacy::Error>()
             .is_some_and(hyper_util::client::legacy::Error::is_connect),
+        "{error:?}"
+    );
+    let (error, _) = suite::refused(adapters::reqwest).await;
+    assert!(
+        error
+            .backend()
+            .downcast_ref::<::reqwest::Error>()
+            .is_some_and(::reqwest::Error::is_connect),
         "{error:?}"
     );
     let (error, _) = suite::refused(adapters::isahc).await;
@@ -82,6 +102,15 @@ async fn backend_errors_keep_their_type() {
         .expect("a SurfError");
     assert!(
         surf.get_ref().to_string().contains("Connection refused"),
+        "{error:?}"
+    );
+    let (error, _) = suite::refused(adapters::ureq).await;
+    let ureq = error
+        .backend()
+        .downcast_ref::<::ureq::Error>()
+        .expect("a ureq::Error");
+    assert!(
+        matches!(ureq, ::ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused),
         "{error:?}"
     );
 }

@@ -225,3 +225,115 @@ proptest! {
         }
     }
 }
+
+/// Decodes `body` as every conversation-group and mark response; none may panic.
+fn decode_every_family_response(body: &[u8], status: u16) {
+    use tim_proto::contact_group::{
+        CreateContactGroupResponse, DelContactGroupResponse, GetContactGroupResponse,
+        MarkContactResponse, SearchContactGroupResponse, UpdateContactGroupResponse,
+    };
+    let response = http::Response::builder()
+        .status(status)
+        .body(Bytes::copy_from_slice(body))
+        .expect("valid status");
+    if let Ok(r) = decode::<CreateContactGroupResponse>(&response) {
+        let _ = (r.group(), r.partial_failures());
+    }
+    if let Ok(r) = decode::<UpdateContactGroupResponse>(&response) {
+        let _ = r.partial_failures();
+    }
+    let _ = decode::<DelContactGroupResponse>(&response);
+    if let Ok(r) = decode::<GetContactGroupResponse>(&response) {
+        for c in &r.contacts {
+            let _ = c.meta().map(|m| m.standard_marks());
+        }
+        let _ = <tim_proto::contact_group::GetContactGroupRequest as tim_proto::PagedRequest>::into_page(r);
+    }
+    let _ = decode::<SearchContactGroupResponse>(&response);
+    if let Ok(r) = decode::<MarkContactResponse>(&response) {
+        let _ = r.partial_failures();
+    }
+}
+
+/// Valid answers of the family, mutated.
+const FAMILY_VALID: &[&str] = &[
+    r#"{"GroupResultItem":[{"GroupItem":{"GroupName":"test2","GroupId":2},"ResultItem":[{"ContactItem":{"Type":1,"To_Account":"user1"},"ResultCode":0,"ResultInfo":""}]}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":""}"#,
+    r#"{"UpdateType":1,"UpdateGroupResult":{"UpdateGroupType":2,"GroupName":"t","GroupId":2,"ContactResultItem":[{"ContactOptType":1,"ContactItem":{"Type":2,"ToGroupId":"g"},"ResultCode":51008,"ResultInfo":"x"}]},"ActionStatus":"OK","ErrorCode":0}"#,
+    r#"{"ContactItem":[{"Type":"1","To_Account":"u","StandardMark":"11111110","CustomMark":"c","ContactGroupId":[1],"Timestamp":5}],"GroupItem":[{"GroupName":"g","GroupId":1}],"CompleteFlag":0,"NextStartIndex":3,"ActionStatus":"OK","ErrorCode":0}"#,
+    r#"{"ResultItem":[{"OptType":3,"ContactItem":{"Type":1,"To_Account":"user1"},"ResultCode":0,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0}"#,
+];
+
+fn family_json_like() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("null".to_owned()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        (0u64..4).prop_map(|n| n.to_string()),
+        "[01x]{0,70}".prop_map(|s| format!("{s:?}")),
+        Just("true".to_owned()),
+    ];
+    let keys = prop_oneof![
+        Just("GroupResultItem"),
+        Just("GroupItem"),
+        Just("ResultItem"),
+        Just("ContactItem"),
+        Just("ContactResultItem"),
+        Just("UpdateGroupResult"),
+        Just("ResultCode"),
+        Just("ResultInfo"),
+        Just("Type"),
+        Just("To_Account"),
+        Just("ToGroupId"),
+        Just("StandardMark"),
+        Just("ContactGroupId"),
+        Just("GroupName"),
+        Just("GroupId"),
+        Just("CompleteFlag"),
+        Just("NextStartIndex"),
+        Just("ActionStatus"),
+        Just("ErrorCode"),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            prop::collection::vec((keys.clone(), inner), 0..6).prop_map(|v| {
+                let fields: Vec<String> =
+                    v.into_iter().map(|(k, v)| format!("{k:?}:{v}")).collect();
+                format!("{{{}}}", fields.join(","))
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn family_responses_never_panic_on_arbitrary_bytes(
+        bytes in prop::collection::vec(any::<u8>(), 0..512),
+        status in prop_oneof![9 => Just(200u16), 1 => 100u16..600],
+    ) {
+        decode_every_family_response(&bytes, status);
+    }
+
+    #[test]
+    fn family_responses_never_panic_on_mutated_answers(
+        which in 0usize..4,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6),
+    ) {
+        let mut body = FAMILY_VALID[which].as_bytes().to_vec();
+        for (at, byte, op) in edits {
+            let i = at.index(body.len().max(1));
+            match op {
+                0 if i < body.len() => body[i] = byte,
+                1 => body.insert(i.min(body.len()), byte),
+                _ => body.truncate(i),
+            }
+        }
+        decode_every_family_response(&body, 200);
+    }
+
+    #[test]
+    fn family_responses_never_panic_on_arbitrary_json(body in family_json_like()) {
+        decode_every_family_response(body.as_bytes(), 200);
+    }
+}

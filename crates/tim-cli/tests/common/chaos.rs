@@ -93,8 +93,8 @@ pub(crate) fn run(dir: &Path, accounts: u32, rate: f64, max_runs: usize) -> Repo
         // The summary is true: what this run did, what was already there, what failed.
         let todo = names.len() - done_before;
         let summary = format!(
-            "exported {} accounts to {} ({} already there, {} failed)",
-            todo - failed,
+            "exported {} to {} ({} already there, {} failed)",
+            plural(todo - failed),
             out.display(),
             done_before,
             failed
@@ -107,7 +107,7 @@ pub(crate) fn run(dir: &Path, accounts: u32, rate: f64, max_runs: usize) -> Repo
         }
         assert_eq!(output.status.code(), Some(3), "{err}");
         assert!(
-            err.contains(&format!("{failed} of {todo} accounts failed")),
+            err.contains(&format!("{failed} of {} failed", plural(todo))),
             "{err}"
         );
         done_before = names.len() - failed;
@@ -150,4 +150,13 @@ fn check(lines: &[Value]) -> usize {
         );
     }
     total
+}
+
+/// "1 account", "2 accounts", as `tim` writes them.
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 account".to_owned()
+    } else {
+        format!("{n} accounts")
+    }
 }
