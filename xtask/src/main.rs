@@ -41,6 +41,7 @@ const BENCH_PACKAGES: &[&str] = &[
     "tim-client",
     "conformance",
     "client-conformance",
+    "tim-cli",
 ];
 
 fn bench(packages: &[String]) -> ExitCode {

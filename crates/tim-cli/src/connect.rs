@@ -58,15 +58,15 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
             .build()
             .map_err(|e| CliError::Usage(e.to_string()));
     }
-    let endpoint = match (&global.base_url, &global.region) {
-        (Some(url), _) => {
-            BaseUrl::custom(url).map_err(|e| CliError::Usage(format!("--base-url: {e}")))?
-        }
+    // A region fails over to its backup domain when the primary cannot be connected to.
+    let builder = match (&global.base_url, &global.region) {
+        (Some(url), _) => builder
+            .base(BaseUrl::custom(url).map_err(|e| CliError::Usage(format!("--base-url: {e}")))?),
         (None, Some(region)) => {
             let region: Region = region
                 .parse()
                 .map_err(|e| CliError::Usage(format!("--region: {e}")))?;
-            BaseUrl::region(region)
+            builder.region(region)
         }
         (None, None) => {
             return Err(CliError::Usage(
@@ -78,7 +78,6 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
         CliError::Usage("set --sdkappid (TIM_SDKAPPID), the app's SDKAppID".into())
     })?;
     let builder = builder
-        .base(endpoint)
         .sdk_app_id(sdk_app_id)
         .shared_transport(Arc::new(HyperTransport::new()));
     let builder = match (&global.key, &global.usersig) {

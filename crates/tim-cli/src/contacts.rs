@@ -249,6 +249,26 @@ async fn export(client: &Client, args: ExportArgs) -> Result<(), CliError> {
         let Some((account, result)) = next else {
             break;
         };
+        if let Err(e) = &result
+            && e.is_unreachable()
+        {
+            // The service cannot be reached at all: stop with one line instead of writing the
+            // same error for every account (the stream ends here). Nothing is written for the
+            // accounts not done, so the next run does them.
+            drop(stream);
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            return Err(CliError::Transport(format!(
+                "{}; stopped after {} of {} ({} exported, {} failed, {} already there): run the same command again once the service can be reached",
+                chain(e),
+                written,
+                accounts(total),
+                written - failed,
+                failed,
+                skipped,
+            )));
+        }
         let line = match &result {
             Ok(items) => ExportLine::Exported {
                 from_account: &account,

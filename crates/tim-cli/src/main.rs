@@ -93,15 +93,21 @@ fn main() {
     }
 }
 
+/// The filter of `--verbose`: our crates at their most verbose; third-party crates only warn,
+/// since an HTTP stack's own trace output may echo a URL, which carries the UserSig. isahc is
+/// named on purpose: its DEBUG span `send_async` records the request URI, so it must stay below
+/// INFO whatever the default becomes.
+const TRACING_FILTER: &str =
+    "warn,isahc=warn,hyper=warn,hyper_util=warn,tim_client=trace,tim_cli=debug,tim_emulator=debug";
+
+fn tracing_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::new(TRACING_FILTER)
+}
+
 fn run(cli: Cli) -> Result<(), CliError> {
     if cli.global.verbose {
-        // Our crates at their most verbose; third-party crates only warn (an HTTP stack's own
-        // trace output could echo a URL, which carries the UserSig).
-        let filter = tracing_subscriber::EnvFilter::new(
-            "warn,tim_client=trace,tim_cli=debug,tim_emulator=debug",
-        );
         tracing_subscriber::fmt()
-            .with_env_filter(filter)
+            .with_env_filter(tracing_filter())
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_writer(std::io::stderr)
             .init();
@@ -121,5 +127,26 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sig(args) => sig::run(&cli.global, args),
         Command::Contacts(args) => contacts::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(&cli.global, args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[test]
+    fn the_verbose_filter_keeps_isahc_below_info_and_tim_at_trace() {
+        let subscriber = tracing_subscriber::registry().with(super::tracing_filter());
+        tracing::subscriber::with_default(subscriber, || {
+            // isahc's `send_async` span, which records the URI (UserSig included), is DEBUG.
+            assert!(!tracing::enabled!(target: "isahc::client", Level::DEBUG));
+            assert!(!tracing::enabled!(target: "isahc::client", Level::INFO));
+            assert!(!tracing::enabled!(target: "hyper_util::client", Level::DEBUG));
+            assert!(!tracing::enabled!(target: "rustls", Level::INFO));
+            assert!(tracing::enabled!(target: "isahc", Level::WARN));
+            assert!(tracing::enabled!(target: "tim_client::client", Level::TRACE));
+            assert!(tracing::enabled!(target: "tim_cli::contacts", Level::DEBUG));
+        });
     }
 }

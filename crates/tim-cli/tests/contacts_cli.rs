@@ -496,3 +496,88 @@ fn export_refuses_to_overwrite_a_file_that_is_not_an_export() {
     assert_eq!(std::fs::read_to_string(&other).expect("read"), "my notes\n");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn an_export_to_an_unreachable_service_stops_at_once_with_one_line_naming_the_host() {
+    // A loopback port nothing listens on: every connection is refused, as with a mistyped
+    // --base-url.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let host = format!("127.0.0.1:{port}");
+    let dir = temp_dir("unreachable");
+    let users = dir.join("users.txt");
+    let accounts: Vec<String> = (1..=300).map(|n| format!("user{n:04}")).collect();
+    std::fs::write(&users, accounts.join("\n")).expect("write users");
+    let out = dir.join("out.jsonl");
+    let export = |cmd: &mut Command| {
+        cmd.args(["contacts", "export", "--users"])
+            .arg(&users)
+            .arg("--out")
+            .arg(&out)
+            .args(["--concurrency", "8"]);
+    };
+    let mut cmd = tim();
+    cmd.env("TIM_BASE_URL", format!("http://{host}"))
+        .env("TIM_SDKAPPID", "1400000000")
+        .env("TIM_KEY", KEY);
+    export(&mut cmd);
+    let started = Instant::now();
+    let output = cmd.output().expect("tim runs");
+    eprintln!("unreachable export stopped after {:?}", started.elapsed());
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(4), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert_eq!(err.matches(&host).count(), 1, "the host, once: {err}");
+    assert!(err.contains("cannot connect to"), "{err}");
+    assert!(err.contains("run the same command again"), "{err}");
+    assert!(!err.contains(KEY) && !err.contains("usersig="), "{err}");
+    // No line was written for accounts that were never tried (nor 300 identical errors).
+    let written = std::fs::read_to_string(&out).unwrap_or_default();
+    assert_eq!(written.lines().count(), 0, "{written}");
+    // Attempts are bounded by the circuit, not by the number of accounts: with --verbose, the
+    // client's events show every retry scheduled (at most one per call in flight).
+    let mut cmd = tim();
+    cmd.env("TIM_BASE_URL", format!("http://{host}"))
+        .env("TIM_SDKAPPID", "1400000000")
+        .env("TIM_KEY", KEY)
+        .arg("--verbose");
+    export(&mut cmd);
+    let verbose = cmd.output().expect("tim runs");
+    assert_eq!(verbose.status.code(), Some(4));
+    let log = stderr(&verbose);
+    let retries = log.matches("attempt failed; retrying").count();
+    let pages = log.matches("tim.page").count();
+    assert!(retries <= 8, "{retries} retries scheduled:\n{log}");
+    assert!(log.contains("circuit open"), "{log}");
+    assert!(
+        !log.contains(KEY) && !log.contains("usersig="),
+        "no secret in the log"
+    );
+    assert!(pages > 0, "the log shows the walks");
+
+    // Once the service is there, the same command exports every account.
+    let e = emulator(&[]);
+    let mut cmd = against(&e);
+    export(&mut cmd);
+    let again = cmd.output().expect("tim runs again");
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let lines = std::fs::read_to_string(&out).expect("output");
+    assert_eq!(lines.lines().count(), 300);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_chaos_export_is_exact_and_its_exit_status_and_summary_are_true() {
+    // 10 % each of drops, truncated bodies, 502s, 50004s and 60007s, with latency jitter: a
+    // few accounts may use up their retries in a run (recorded, exit 3); running again finishes
+    // them; in the end every account is there once, with exactly its demo conversations.
+    let dir = temp_dir("chaos");
+    let report = common::chaos::run(&dir, 200, 0.1, 6);
+    eprintln!("{report:?}");
+    assert_eq!(report.accounts, 200);
+    let want: usize = (1..=200).map(tim_emulator::demo::user_list_len).sum();
+    assert_eq!(report.conversations, want);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -14,6 +14,7 @@ use crate::clock::{Clock, FastRandom, Random, SystemClock};
 use crate::credentials::{Credentials, Signer};
 use crate::error::{BuildError, Error};
 use crate::limiter::{LocalLimiter, RateKey, RateLimit, RateLimitError, RateLimiter};
+use crate::reach::{Circuit, CircuitPolicy, DEFAULT_FAILBACK_AFTER, Endpoints};
 use crate::retry::{Decision, RetryPolicy};
 
 /// The default admin identifier.
@@ -35,7 +36,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     transport: Arc<dyn Transport>,
-    base: BaseUrl,
+    endpoints: Endpoints,
+    circuit: Circuit,
     sdk_app_id: u64,
     identifier: String,
     signer: Signer,
@@ -50,7 +52,9 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.inner;
         f.debug_struct("Client")
-            .field("base", &i.base)
+            .field("base", &i.endpoints.primary)
+            .field("backup", &i.endpoints.backup)
+            .field("circuit", i.circuit.policy())
             .field("sdk_app_id", &i.sdk_app_id)
             .field("identifier", &i.identifier)
             .field("can_sign", &i.signer.can_resign())
@@ -67,9 +71,25 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The base URL calls go to.
+    /// The (primary) base URL calls go to.
     pub fn base_url(&self) -> &BaseUrl {
-        &self.inner.base
+        &self.inner.endpoints.primary
+    }
+
+    /// The backup base URL calls fail over to when the primary cannot be connected to (by
+    /// default a region's backup domain, see [`ClientBuilder::region`]).
+    pub fn backup_url(&self) -> Option<&BaseUrl> {
+        self.inner.endpoints.backup.as_ref()
+    }
+
+    /// How long calls stay on the backup before the primary is tried again.
+    pub fn failback_after(&self) -> Duration {
+        self.inner.endpoints.failback_after
+    }
+
+    /// When calls fail fast because the service cannot be reached ([`Error::Unreachable`]).
+    pub fn circuit_policy(&self) -> &CircuitPolicy {
+        self.inner.circuit.policy()
     }
 
     /// The SDKAppID.
@@ -150,6 +170,9 @@ impl Client {
             if left.is_zero() {
                 return Err(timeout(policy.deadline, attempts, None));
             }
+            if let Err(open) = inner.circuit.admit(inner.clock.now()) {
+                return Err(self.unreachable(open.failures, None));
+            }
             if let Some(limiter) = &inner.limiter {
                 let key = RateKey {
                     sdk_app_id: inner.sdk_app_id,
@@ -166,12 +189,38 @@ impl Client {
             }
             attempts += 1;
             outcome.attempts = attempts;
-            match self
-                .attempt(request, deadline)
-                .instrument(tracing::trace_span!("attempt", n = attempts))
-                .await
-            {
+            let (base, on_backup) = inner.endpoints.pick(inner.clock.now());
+            let result = self
+                .attempt(request, base, deadline)
+                .instrument(tracing::trace_span!(
+                    "attempt",
+                    n = attempts,
+                    backup = on_backup
+                ))
+                .await;
+            // Anything but a connection failure (or a timeout, which proves nothing) means the
+            // host was reached.
+            let mut fail_over = false;
+            let mut open = None;
+            match &result {
+                Err(AttemptError::Failed { error, .. }) if is_connect(error) => {
+                    let now = inner.clock.now();
+                    fail_over = inner.endpoints.connect_failed(on_backup, now);
+                    open = inner.circuit.connect_failed(now).err();
+                }
+                Err(AttemptError::Deadline(_)) => {}
+                Err(AttemptError::Failed { error, .. })
+                    if error
+                        .transport_error()
+                        .is_some_and(TransportError::is_timeout) => {}
+                _ => inner.circuit.reached(),
+            }
+            match result {
                 Ok(response) => return Ok(response),
+                Err(AttemptError::Failed { error, .. }) if open.is_some() => {
+                    let failures = open.map_or(0, |o| o.failures);
+                    return Err(self.unreachable(failures, Some(error)));
+                }
                 Err(AttemptError::Deadline(last)) => {
                     return Err(timeout(policy.deadline, attempts, last.map(Box::new)));
                 }
@@ -201,6 +250,11 @@ impl Client {
                                 tracing::debug!(error = %error, attempts, "attempts used up");
                                 return Err(error);
                             }
+                            if fail_over {
+                                // The request was never sent: the backup gets it at once.
+                                tracing::debug!(error = %error, "trying the backup domain");
+                                continue;
+                            }
                             let backoff =
                                 policy.backoff(retries, rate_limited, inner.random.next_u32());
                             if backoff >= remaining(inner.clock.now(), deadline) {
@@ -224,6 +278,7 @@ impl Client {
     async fn attempt<R: ApiRequest + Sync>(
         &self,
         request: &R,
+        base: &BaseUrl,
         deadline: Option<Instant>,
     ) -> Result<R::Response, AttemptError> {
         let inner = &*self.inner;
@@ -239,7 +294,7 @@ impl Client {
             generation: current.generation,
         };
         let http_request =
-            tim_proto::encode(request, &inner.base, &params).map_err(|e| AttemptError::Failed {
+            tim_proto::encode(request, base, &params).map_err(|e| AttemptError::Failed {
                 error: Error::Encode(e),
                 generation: current.generation,
             })?;
@@ -265,6 +320,25 @@ impl Client {
         );
         decode::<R>(&response).map_err(failed)
     }
+}
+
+impl Client {
+    /// The error of a call the circuit stopped.
+    fn unreachable(&self, failures: u32, last: Option<Error>) -> Error {
+        let endpoints = &self.inner.endpoints;
+        Error::Unreachable {
+            host: endpoints.primary_host(),
+            backup: endpoints.backup_host(),
+            failures,
+            last: last.map(Box::new),
+        }
+    }
+}
+
+fn is_connect(error: &Error) -> bool {
+    error
+        .transport_error()
+        .is_some_and(TransportError::is_connect)
 }
 
 /// Decodes a response, lifting the service's error to [`Error::Api`].
@@ -374,6 +448,12 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     lifetime: Option<u64>,
     reuse: Option<ReusePolicy>,
+    /// The backup domain of the region given with `region`, if any.
+    region_backup: Option<BaseUrl>,
+    /// Set by `failover` (`Some(Some)`) or `no_failover` (`Some(None)`).
+    failover: Option<Option<BaseUrl>>,
+    failback_after: Option<Duration>,
+    circuit: Option<CircuitPolicy>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -386,6 +466,8 @@ impl fmt::Debug for ClientBuilder {
             .field("credentials", &self.credentials)
             .field("limiter", &self.limiter)
             .field("retry", &self.retry)
+            .field("failover", &self.failover)
+            .field("circuit", &self.circuit)
             .finish_non_exhaustive()
     }
 }
@@ -402,20 +484,61 @@ impl ClientBuilder {
         self
     }
 
-    /// A region's primary domain.
-    pub fn region(self, region: Region) -> Self {
-        self.base(BaseUrl::region(region))
+    /// A region's primary domain, with failover to its backup domain (documented for when DNS
+    /// is hijacked) when the primary cannot be connected to; see [`failover`](Self::failover).
+    /// Riyadh has no backup domain.
+    pub fn region(mut self, region: Region) -> Self {
+        self.base = Some(Ok(BaseUrl::region(region)));
+        self.region_backup = BaseUrl::region_backup(region);
+        self
     }
 
-    /// Any base URL.
+    /// Any base URL (no failover unless [`failover`](Self::failover) is given).
     pub fn base(mut self, base: BaseUrl) -> Self {
         self.base = Some(Ok(base));
+        self.region_backup = None;
         self
     }
 
     /// A custom base URL such as `http://127.0.0.1:8080` (checked by [`build`](Self::build)).
     pub fn base_url(mut self, url: &str) -> Self {
         self.base = Some(BaseUrl::custom(url));
+        self.region_backup = None;
+        self
+    }
+
+    /// Fail over to `backup` when the primary base URL cannot be connected to.
+    ///
+    /// Only connection failures count (refused, DNS, TLS: [`TransportErrorKind::Connect`]), for
+    /// which the request never reached the service, so any call, idempotent or not, is sent
+    /// again to the backup at once; a timeout, a connection cut after it was made or an error
+    /// answer never moves a call. Once on the backup, every call of the client (and its clones)
+    /// goes there for [`failback_after`](Self::failback_after), then the primary is tried
+    /// again. [`region`](Self::region) sets the region's backup domain by default.
+    ///
+    /// [`TransportErrorKind::Connect`]: tim_transport::TransportErrorKind::Connect
+    pub fn failover(mut self, backup: BaseUrl) -> Self {
+        self.failover = Some(Some(backup));
+        self
+    }
+
+    /// No failover, not even to a region's backup domain.
+    pub fn no_failover(mut self) -> Self {
+        self.failover = Some(None);
+        self
+    }
+
+    /// How long calls stay on the backup before the primary is tried again (default
+    /// [`DEFAULT_FAILBACK_AFTER`]).
+    pub fn failback_after(mut self, after: Duration) -> Self {
+        self.failback_after = Some(after);
+        self
+    }
+
+    /// When to stop trying to connect and fail calls at once with
+    /// [`Error::Unreachable`] (default [`CircuitPolicy::default`]).
+    pub fn circuit(mut self, policy: CircuitPolicy) -> Self {
+        self.circuit = Some(policy);
         self
     }
 
@@ -546,10 +669,17 @@ impl ClientBuilder {
             self.lifetime.unwrap_or(DEFAULT_USERSIG_LIFETIME),
             self.reuse.unwrap_or_default(),
         );
+        let backup = self.failover.unwrap_or(self.region_backup);
+        let endpoints = Endpoints::new(
+            base,
+            backup,
+            self.failback_after.unwrap_or(DEFAULT_FAILBACK_AFTER),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
-                base,
+                endpoints,
+                circuit: Circuit::new(self.circuit.unwrap_or_default()),
                 sdk_app_id,
                 identifier,
                 signer,

@@ -20,6 +20,7 @@ use crate::retry::{Retry, classify};
 /// | [`Api`](Error::Api) | got a well-formed answer in which the service said no |
 /// | [`Pagination`](Error::Pagination) | got a page the walk cannot go on from (a stalled cursor) |
 /// | [`Timeout`](Error::Timeout) | ran out of its overall deadline, retries included |
+/// | [`Unreachable`](Error::Unreachable) | could not connect, or was not sent because connections kept failing |
 ///
 /// Errors the client retries (see [`Error::is_retryable`]) reach the caller only once the
 /// retries are used up; the error is then the last attempt's. Nothing here ever contains the
@@ -68,6 +69,23 @@ pub enum Error {
         /// Attempts started.
         attempts: u32,
         /// The last attempt's error.
+        #[source]
+        last: Option<Box<Error>>,
+    },
+    /// The service cannot be reached: connections to it (and to its backup, with failover)
+    /// failed again and again with no response in between, so the client's circuit is open
+    /// ([`CircuitPolicy`](crate::CircuitPolicy)) and calls fail at once, without sending
+    /// anything, until a probe after the cool-down gets an answer. `last` is the connection
+    /// failure that opened the circuit, for the call that saw it. Retryable later, never sent.
+    #[error("cannot connect to {host}{}: {failures} connection attempts in a row failed", backup.as_ref().map(|b| format!(" (nor to its backup {b})")).unwrap_or_default())]
+    Unreachable {
+        /// The host (and port) of the primary base URL: no scheme, path or user information.
+        host: String,
+        /// The backup's host, when the client fails over.
+        backup: Option<String>,
+        /// Connection failures in a row when the call stopped.
+        failures: u32,
+        /// The connection failure of this call that opened the circuit, if it did.
         #[source]
         last: Option<Box<Error>>,
     },
@@ -130,6 +148,12 @@ impl Error {
         }
     }
 
+    /// Whether the service could not be reached at all ([`Error::Unreachable`]): an export of
+    /// many accounts should stop rather than go on failing.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Error::Unreachable { .. })
+    }
+
     /// Whether the overall deadline passed.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
@@ -145,7 +169,7 @@ impl Error {
     /// not idempotent may be sent again is [`may_have_reached_the_service`](Self::may_have_reached_the_service).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Timeout { .. } => true,
+            Error::Timeout { .. } | Error::Unreachable { .. } => true,
             other => classify(other) != Retry::Never,
         }
     }
@@ -160,7 +184,7 @@ impl Error {
             Error::Timeout { last, .. } => last
                 .as_deref()
                 .is_none_or(Error::may_have_reached_the_service),
-            Error::Encode(_) | Error::Pagination { .. } => false,
+            Error::Encode(_) | Error::Pagination { .. } | Error::Unreachable { .. } => false,
             other => classify(other) == Retry::IfIdempotent || matches!(other, Error::Decode(_)),
         }
     }

@@ -21,6 +21,12 @@
 //!   `get_contact_group`, create (with [`ContactGroups::create_safely`] for a safe retry),
 //!   rename, add and remove conversations, delete, search, and mark batches split over the
 //!   per-call limits; per-conversation failures are returned, never dropped.
+//! * **Failing fast** when the service cannot be reached at all: after consecutive connection
+//!   failures across all calls with no response in between, a shared circuit fails calls at once
+//!   with [`Error::Unreachable`] (naming the host) until a probe gets an answer
+//!   ([`CircuitPolicy`]); a many-accounts stream then yields that one error and ends.
+//! * **Regional failover** to the region's backup domain when the primary cannot be connected
+//!   to, and back after a while ([`ClientBuilder::failover`]).
 //!
 //! # Example (tokio)
 //!
@@ -131,8 +137,9 @@
 //! One [`Error`] type, by stage: [`Error::Encode`] (not sent), [`Error::Transport`] (no
 //! response), [`Error::Decode`] (a response that is not an answer, such as a 502 HTML page),
 //! [`Error::Api`] (the service's `ErrorCode`, its description and `ErrorInfo`),
-//! [`Error::Pagination`] (a stalled cursor) and [`Error::Timeout`] (the deadline). Helpers:
-//! [`Error::api_code`], [`Error::is_retryable`], [`Error::is_cursor_stalled`].
+//! [`Error::Pagination`] (a stalled cursor), [`Error::Timeout`] (the deadline) and
+//! [`Error::Unreachable`] (the service cannot be connected to). Helpers: [`Error::api_code`],
+//! [`Error::is_retryable`], [`Error::is_cursor_stalled`], [`Error::is_unreachable`].
 
 pub mod blocking;
 mod client;
@@ -143,6 +150,7 @@ mod credentials;
 mod error;
 mod limiter;
 mod paging;
+mod reach;
 mod retry;
 
 pub use client::{Client, ClientBuilder, DEFAULT_ADMIN, DEFAULT_USERSIG_LIFETIME};
@@ -158,6 +166,7 @@ pub use credentials::Credentials;
 pub use error::{BuildError, Error};
 pub use limiter::{Acquire, LocalLimiter, RateKey, RateLimit, RateLimitError, RateLimiter};
 pub use paging::{Items, ManyLists, ManyPages, Pages, Positioned, Walk};
+pub use reach::{CircuitPolicy, DEFAULT_FAILBACK_AFTER};
 pub use retry::RetryPolicy;
 
 /// The protocol types the client's signatures use, re-exported so that `tim-client` alone is

@@ -44,7 +44,10 @@ impl Client {
     /// Walks every request of `walks` (each tagged with a key, such as the account), at most
     /// `concurrency` at a time (at least 1), under the client's shared rate limit, and yields one
     /// `(key, whole list or error)` per walk in completion order. A failure of one walk does not
-    /// stop the others. The walks are taken from the iterator lazily.
+    /// stop the others, except [`Error::Unreachable`]: when the service cannot be reached at
+    /// all, the stream yields that error once, for the walk that met it first, and ends; the
+    /// walks in flight are dropped and the rest never started (walk them again later).
+    /// The walks are taken from the iterator lazily.
     ///
     /// Each walk's items are held in memory until it is complete; use
     /// [`walk_many_pages`](Self::walk_many_pages) to get pages as they arrive instead.
@@ -65,12 +68,14 @@ impl Client {
             .buffer_unordered(concurrency.max(1));
         ManyLists {
             inner: Box::pin(stream),
+            stopped: false,
         }
     }
 
     /// Like [`walk_many`](Self::walk_many) but yields each page as it arrives, tagged with its
     /// walk's key, so memory stays bounded by `concurrency` pages whatever the list lengths. A
-    /// walk's pages come in order; after an error for a walk, nothing more comes for it.
+    /// walk's pages come in order; after an error for a walk, nothing more comes for it. As
+    /// with `walk_many`, an [`Error::Unreachable`] comes once and ends the stream.
     pub fn walk_many_pages<K, R, I>(&self, walks: I, concurrency: usize) -> ManyPages<K, R>
     where
         I: IntoIterator<Item = (K, Walk<R>)>,
@@ -85,6 +90,7 @@ impl Client {
             .flatten_unordered(concurrency.max(1));
         ManyPages {
             inner: Box::pin(stream),
+            stopped: false,
         }
     }
 }
@@ -458,6 +464,7 @@ type ManyStream<K, T> = Pin<Box<dyn Stream<Item = (K, Result<T, Error>)> + Send>
 /// The stream of [`Client::walk_many`]: one `(key, whole list or error)` per walk.
 pub struct ManyLists<K, R: PagedRequest> {
     inner: ManyStream<K, Vec<R::Item>>,
+    stopped: bool,
 }
 
 impl<K, R: PagedRequest> fmt::Debug for ManyLists<K, R> {
@@ -472,13 +479,15 @@ impl<K, R: PagedRequest> Stream for ManyLists<K, R> {
     type Item = (K, Result<Vec<R::Item>, Error>);
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        let this = &mut *self;
+        poll_many(&mut this.inner, &mut this.stopped, cx)
     }
 }
 
 /// The stream of [`Client::walk_many_pages`]: `(key, page or error)` as they arrive.
 pub struct ManyPages<K, R: PagedRequest> {
     inner: ManyStream<K, Page<R::Item, R::Cursor>>,
+    stopped: bool,
 }
 
 impl<K, R: PagedRequest> fmt::Debug for ManyPages<K, R> {
@@ -493,6 +502,26 @@ impl<K, R: PagedRequest> Stream for ManyPages<K, R> {
     type Item = (K, Result<Page<R::Item, R::Cursor>, Error>);
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        let this = &mut *self;
+        poll_many(&mut this.inner, &mut this.stopped, cx)
     }
+}
+
+/// Polls a stream of many walks, ending it after the first [`Error::Unreachable`].
+fn poll_many<K, T>(
+    inner: &mut ManyStream<K, T>,
+    stopped: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<Option<(K, Result<T, Error>)>> {
+    if *stopped {
+        return Poll::Ready(None);
+    }
+    let item = inner.as_mut().poll_next(cx);
+    if let Poll::Ready(Some((_, Err(e)))) = &item
+        && e.is_unreachable()
+    {
+        tracing::debug!(error = %e, "the service is unreachable: the other walks are dropped");
+        *stopped = true;
+    }
+    item
 }

@@ -784,3 +784,271 @@ fn pages_are_send_and_unpin() {
     fn send<T: Send>(_: T) {}
     send(client.call(&GetListRequest::first("a", Default::default())));
 }
+
+/// A client builder, the primary's answer, the hosts requested.
+type TwoDomains = (
+    crate::ClientBuilder,
+    Arc<Mutex<Answer>>,
+    Arc<Mutex<Vec<String>>>,
+);
+
+/// A circuit opening after `threshold` failures, otherwise the default.
+fn circuit_after(threshold: u32) -> crate::CircuitPolicy {
+    crate::CircuitPolicy {
+        threshold,
+        ..crate::CircuitPolicy::default()
+    }
+}
+
+/// A fake of two domains: `primary.invalid` answers `primary` (a shared, changeable answer),
+/// `backup.invalid` always answers OK. Records the host of every request.
+fn two_domains(primary: Answer) -> TwoDomains {
+    let primary = Arc::new(Mutex::new(primary));
+    let hosts = Arc::new(Mutex::new(Vec::new()));
+    let (p, h) = (Arc::clone(&primary), Arc::clone(&hosts));
+    let transport = transport_fn(move |request: http::Request<Bytes>| {
+        let host = request.uri().host().unwrap_or_default().to_owned();
+        h.lock().expect("lock").push(host.clone());
+        let answer = if host == "primary.invalid" {
+            p.lock().expect("lock").clone()
+        } else {
+            Answer::Ok(EMPTY_OK)
+        };
+        async move { respond(&answer).expect("answers") }
+    });
+    let builder = Client::builder()
+        .transport(transport)
+        .base_url("http://primary.invalid")
+        .sdk_app_id(1400000000)
+        .secret_key(KEY)
+        .random(Counter::default())
+        .no_rate_limit();
+    (builder, primary, hosts)
+}
+
+#[test]
+fn an_unreachable_service_stops_many_walks_with_one_error_and_few_attempts() {
+    let attempts = Arc::new(Mutex::new(0usize));
+    let counter = Arc::clone(&attempts);
+    let transport = transport_fn(move |_request: http::Request<Bytes>| {
+        *counter.lock().expect("lock") += 1;
+        async { respond(&Answer::Connect).expect("answers") }
+    });
+    let circuit = circuit_after(4);
+    let client = Client::builder()
+        .transport(transport)
+        .base_url("http://user:secret@fake.invalid:8080/prefix")
+        .sdk_app_id(1)
+        .secret_key(KEY)
+        .clock(FakeClock::new())
+        .circuit(circuit)
+        .build()
+        .expect("valid");
+    let accounts: Vec<String> = (0..1000).map(|n| format!("user{n:04}")).collect();
+    let results: Vec<_> = block_on(
+        client
+            .contacts()
+            .for_accounts(accounts, 8)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(results.len(), 1, "one error for the whole walk");
+    let error = results[0].1.as_ref().expect_err("unreachable");
+    assert!(error.is_unreachable() && error.is_retryable(), "{error:?}");
+    assert!(!error.may_have_reached_the_service());
+    let Error::Unreachable { host, failures, .. } = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!((host.as_str(), *failures), ("fake.invalid:8080", 4));
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains("secret"), "{text}");
+    assert!(
+        text.contains("cannot connect to fake.invalid:8080"),
+        "{text}"
+    );
+    assert_eq!(
+        *attempts.lock().expect("lock"),
+        4,
+        "attempts bounded by the threshold"
+    );
+    // Further calls fail at once, sending nothing, until the cool-down passes.
+    let again = delete(&client).expect_err("still open");
+    assert!(again.is_unreachable());
+    assert_eq!(*attempts.lock().expect("lock"), 4);
+}
+
+#[test]
+fn the_circuit_closes_when_a_probe_gets_an_answer() {
+    let circuit = circuit_after(2);
+    assert_eq!(circuit.cool_down, Duration::from_secs(5));
+    let (builder, primary, hosts) = two_domains(Answer::Connect);
+    let clock = FakeClock::new();
+    let client = builder
+        .clock(clock.clone())
+        .circuit(circuit)
+        .build()
+        .expect("valid");
+    assert!(delete(&client).expect_err("refused").is_unreachable());
+    assert_eq!(hosts.lock().expect("lock").len(), 2);
+    assert!(delete(&client).expect_err("open").is_unreachable());
+    assert_eq!(
+        hosts.lock().expect("lock").len(),
+        2,
+        "nothing sent while open"
+    );
+    *primary.lock().expect("lock") = Answer::Ok(EMPTY_OK);
+    block_on(clock.sleep(Duration::from_secs(5)));
+    delete(&client).expect("the probe passes");
+    delete(&client).expect("closed");
+    assert_eq!(hosts.lock().expect("lock").len(), 4);
+}
+
+#[test]
+fn connection_failures_mixed_with_answers_never_open_the_circuit() {
+    // Every other request is refused: each call succeeds on its retry, and the answers in
+    // between reset the count, so the walk of many accounts completes.
+    let n = Arc::new(Mutex::new(0usize));
+    let counter = Arc::clone(&n);
+    let transport = transport_fn(move |request: http::Request<Bytes>| {
+        let k = {
+            let mut n = counter.lock().expect("lock");
+            *n += 1;
+            *n
+        };
+        let body: serde_json::Value = serde_json::from_slice(request.body()).expect("json");
+        let account = body["From_Account"].as_str().unwrap_or_default().to_owned();
+        async move {
+            if k % 2 == 1 {
+                return respond(&Answer::Connect).expect("answers");
+            }
+            let item = serde_json::json!({"Type": 1, "To_Account": format!("{account}-peer"), "MsgTime": 1, "TopFlag": 0});
+            let body = serde_json::json!({"ActionStatus": "OK", "ErrorCode": 0, "SessionItem": [item], "CompleteFlag": 1});
+            Ok(http::Response::new(Bytes::from(body.to_string())))
+        }
+    });
+    let circuit = circuit_after(2);
+    let client = Client::builder()
+        .transport(transport)
+        .base_url("http://fake.invalid")
+        .sdk_app_id(1)
+        .secret_key(KEY)
+        .clock(FakeClock::new())
+        .circuit(circuit)
+        .build()
+        .expect("valid");
+    let accounts: Vec<String> = (0..100).map(|n| format!("user{n:04}")).collect();
+    let results: Vec<_> = block_on(
+        client
+            .contacts()
+            .for_accounts(accounts, 1)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(results.len(), 100);
+    assert!(results.iter().all(|(_, r)| r.is_ok()));
+    assert_eq!(*n.lock().expect("lock"), 200);
+}
+
+#[test]
+fn a_refused_primary_fails_over_to_the_backup_at_once_and_back_after_a_while() {
+    let (builder, primary, hosts) = two_domains(Answer::Connect);
+    let clock = FakeClock::new();
+    let backup = tim_proto::BaseUrl::custom("http://backup.invalid").expect("valid");
+    let client = builder
+        .clock(clock.clone())
+        .failover(backup.clone())
+        .failback_after(Duration::from_secs(60))
+        .build()
+        .expect("valid");
+    assert_eq!(client.backup_url(), Some(&backup));
+    // Not idempotent, and still sent again: a refused connection never reached the service.
+    append(&client).expect("the backup answers");
+    assert_eq!(
+        *hosts.lock().expect("lock"),
+        ["primary.invalid", "backup.invalid"]
+    );
+    assert!(clock.sleeps().is_empty(), "no backoff before the backup");
+    delete(&client).expect("ok");
+    assert_eq!(
+        hosts.lock().expect("lock").last().map(String::as_str),
+        Some("backup.invalid")
+    );
+    // After a while, the primary again; now it is up.
+    *primary.lock().expect("lock") = Answer::Ok(EMPTY_OK);
+    block_on(clock.sleep(Duration::from_secs(60)));
+    delete(&client).expect("ok");
+    assert_eq!(
+        hosts.lock().expect("lock").last().map(String::as_str),
+        Some("primary.invalid")
+    );
+    // A failure after the request may have reached the service never moves a call that is not
+    // idempotent.
+    *primary.lock().expect("lock") = Answer::Io;
+    hosts.lock().expect("lock").clear();
+    let error = append(&client).expect_err("cut");
+    assert!(error.may_have_reached_the_service());
+    assert_eq!(*hosts.lock().expect("lock"), ["primary.invalid"]);
+}
+
+#[test]
+fn a_region_fails_over_to_its_backup_domain_by_default() {
+    let (builder, _, _) = two_domains(Answer::Connect);
+    let region = tim_proto::Region::Singapore;
+    let client = builder.region(region).build().expect("valid");
+    assert_eq!(
+        client.backup_url(),
+        tim_proto::BaseUrl::region_backup(region).as_ref()
+    );
+    assert_eq!(client.failback_after(), crate::DEFAULT_FAILBACK_AFTER);
+    let (builder, _, _) = two_domains(Answer::Connect);
+    let client = builder.region(region).no_failover().build().expect("valid");
+    assert_eq!(client.backup_url(), None);
+    let (builder, _, _) = two_domains(Answer::Connect);
+    let client = builder.build().expect("valid");
+    assert_eq!(client.backup_url(), None, "a custom base URL has no backup");
+    let (builder, _, _) = two_domains(Answer::Connect);
+    assert_eq!(
+        builder
+            .region(tim_proto::Region::Riyadh)
+            .build()
+            .expect("valid")
+            .backup_url(),
+        None
+    );
+}
+
+#[test]
+fn with_both_domains_down_the_error_names_both_hosts() {
+    let hosts = Arc::new(Mutex::new(Vec::new()));
+    let h = Arc::clone(&hosts);
+    let transport = transport_fn(move |request: http::Request<Bytes>| {
+        h.lock()
+            .expect("lock")
+            .push(request.uri().host().unwrap_or_default().to_owned());
+        async { respond(&Answer::Connect).expect("answers") }
+    });
+    let client = Client::builder()
+        .transport(transport)
+        .base_url("http://primary.invalid")
+        .failover(tim_proto::BaseUrl::custom("http://backup.invalid").expect("valid"))
+        .sdk_app_id(1)
+        .secret_key(KEY)
+        .clock(FakeClock::new())
+        .circuit(circuit_after(4))
+        .build()
+        .expect("valid");
+    let error = append(&client).expect_err("both refused");
+    let text = error.to_string();
+    assert_eq!(
+        text,
+        "cannot connect to primary.invalid (nor to its backup backup.invalid): 4 connection attempts in a row failed"
+    );
+    // Primary, backup at once, then (after a backoff) primary and backup again.
+    assert_eq!(
+        *hosts.lock().expect("lock"),
+        [
+            "primary.invalid",
+            "backup.invalid",
+            "primary.invalid",
+            "backup.invalid"
+        ]
+    );
+}

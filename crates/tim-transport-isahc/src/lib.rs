@@ -85,8 +85,12 @@
 //! fields include the full request URI, and the URI of every IM REST call carries the UserSig.
 //! tim's own crates never log it, but a subscriber that records isahc's spans at `DEBUG` or more
 //! will. Filter isahc at `info` (for example `EnvFilter::new("info,isahc=info")`, or
-//! `RUST_LOG=...,isahc=info`) wherever logs leave the process. The client's secrets test
-//! (`tests/client-conformance`) checks that this span is the only place the UserSig appears.
+//! `RUST_LOG=...,isahc=info`, or `Targets::new().with_default(Level::TRACE).with_target("isahc",
+//! Level::INFO)`) wherever logs leave the process: **a library user must keep the `isahc` target
+//! below `DEBUG`**. The `tim` command's `--verbose` filter does (`isahc=warn`, unit-tested). The
+//! client's secrets test (`tests/client-conformance`) captures a walk at TRACE for every adapter
+//! and checks that, through that filter, neither the key nor the UserSig appears anywhere, and
+//! that without it this span is the only place the UserSig appears.
 //!
 //! # Errors
 //!

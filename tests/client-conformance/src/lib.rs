@@ -112,6 +112,32 @@ impl Adapter {
         }
     }
 
+    /// Like [`start`](Self::start), on a loopback server at `addr` (not for
+    /// [`Adapter::InProcess`]): to bring up a server where connections were refused before.
+    pub async fn start_at(self, emulator: Emulator, addr: std::net::SocketAddr) -> Env {
+        assert_ne!(
+            self,
+            Adapter::InProcess,
+            "the in-process transport has no address"
+        );
+        let options = ServerOptions {
+            addr,
+            ..ServerOptions::default()
+        };
+        let server = server_runtime()
+            .spawn(Server::start(emulator, options))
+            .await
+            .expect("the server task runs")
+            .expect("the loopback server starts");
+        Env {
+            adapter: self,
+            shared: server.shared(),
+            base_url: server.base_url(),
+            server: Some(server),
+            inprocess: None,
+        }
+    }
+
     /// A new transport of this adapter (not for [`Adapter::InProcess`], see [`Env::transport`]).
     fn transport(self) -> Arc<dyn Transport> {
         let timeout = Duration::from_secs(20);
@@ -219,6 +245,11 @@ impl Env {
         self.with(|e| e.log().iter().filter(|l| l.fault.is_some()).count())
     }
 
+    /// The base URL of the emulator.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// Whether the server is a loopback one.
     pub fn is_loopback(&self) -> bool {
         self.server.is_some()
@@ -313,6 +344,15 @@ impl Clock for ShiftedClock {
 pub struct LogCapture {
     tim: Arc<Mutex<Vec<u8>>>,
     all: Arc<Mutex<Vec<u8>>>,
+    filtered: Arc<Mutex<Vec<u8>>>,
+}
+
+/// What a library user must filter out of a TRACE subscriber: isahc below INFO (isahc 2's DEBUG
+/// span `send_async` records the request URI, UserSig included). Everything else at TRACE.
+pub fn recommended_filter() -> tracing_subscriber::filter::Targets {
+    tracing_subscriber::filter::Targets::new()
+        .with_default(tracing::Level::TRACE)
+        .with_target("isahc", tracing::Level::INFO)
 }
 
 #[derive(Clone)]
@@ -358,22 +398,24 @@ impl LogCapture {
         CAPTURE.get_or_init(|| {
             let tim = Arc::new(Mutex::new(Vec::new()));
             let all = Arc::new(Mutex::new(Vec::new()));
+            let filtered = Arc::new(Mutex::new(Vec::new()));
             let subscriber = tracing_subscriber::registry()
                 .with(
                     fmt_layer(&tim).with_filter(tracing_subscriber::filter::filter_fn(|m| {
                         m.target().starts_with("tim_")
                     })),
                 )
-                .with(fmt_layer(&all).with_filter(tracing_subscriber::filter::LevelFilter::TRACE));
+                .with(fmt_layer(&all).with_filter(tracing_subscriber::filter::LevelFilter::TRACE))
+                .with(fmt_layer(&filtered).with_filter(recommended_filter()));
             tracing::subscriber::set_global_default(subscriber)
                 .expect("no other global subscriber");
-            LogCapture { tim, all }
+            LogCapture { tim, all, filtered }
         })
     }
 
     /// Empties the buffers.
     pub fn clear(&self) {
-        for b in [&self.tim, &self.all] {
+        for b in [&self.tim, &self.all, &self.filtered] {
             b.lock().unwrap_or_else(PoisonError::into_inner).clear();
         }
     }
@@ -381,6 +423,13 @@ impl LogCapture {
     /// What the tim crates logged since the last [`clear`](Self::clear).
     pub fn tim(&self) -> String {
         String::from_utf8_lossy(&self.tim.lock().unwrap_or_else(PoisonError::into_inner))
+            .into_owned()
+    }
+
+    /// What every crate logged through [`recommended_filter`] since the last
+    /// [`clear`](Self::clear).
+    pub fn filtered(&self) -> String {
+        String::from_utf8_lossy(&self.filtered.lock().unwrap_or_else(PoisonError::into_inner))
             .into_owned()
     }
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use tim_client::{Error, RateLimit};
+use tim_client::{Clock, Error, RateLimit};
 use tim_emulator::{Emulator, Fault, Kind, demo};
 use tim_proto::ErrorCode;
 use tim_proto::ListCursor as Cursor;
@@ -466,6 +466,19 @@ pub async fn secrets_stay_out_of_logs(adapter: Adapter) {
         );
         assert!(!text.contains(KEY), "the key leaked");
     }
+    // Everything at TRACE but isahc below INFO (what the CLI does, and what the isahc adapter's
+    // docs tell library users): no secret from any stack.
+    let filtered = capture.filtered();
+    assert!(
+        filtered.contains("tim.call"),
+        "the filtered log has the tim spans"
+    );
+    assert!(!filtered.contains(KEY), "the key leaked");
+    assert!(
+        !contains_usersig(&filtered),
+        "a UserSig leaked past the recommended filter: {}",
+        leak_context(&filtered)
+    );
     // The libraries under the transports log on their own. isahc 2.0.2 puts the request URI,
     // UserSig included, into its DEBUG span `send_async`: a known leak of that library, not
     // of tim's code, which filtering `isahc=info` avoids. Every other stack logs no UserSig.
@@ -484,4 +497,39 @@ pub async fn secrets_stay_out_of_logs(adapter: Adapter) {
             leak_context(&everything)
         );
     }
+}
+
+/// With a closed port as the primary domain and the emulator as the backup, walks go to the
+/// backup at once; once a server comes up on the primary's port and the failback time has
+/// passed, they go to the primary again. Loopback adapters only (in process, there is no
+/// connection to refuse).
+pub async fn failover_to_backup_and_back(adapter: Adapter) {
+    if adapter == Adapter::InProcess {
+        return;
+    }
+    let lists = [("walker", conversations(120))];
+    let backup = adapter.start(emulator(50, &lists)).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let client = backup
+        .client()
+        .base_url(&format!("http://{closed}"))
+        .failover(tim_proto::BaseUrl::custom(backup.base_url()).expect("valid"))
+        .failback_after(Duration::from_millis(300))
+        .build()
+        .expect("valid");
+    let all = client.contacts().list("walker").collect_all().await;
+    assert_eq!(all.expect("through the backup").len(), 120);
+    let on_backup = backup.with(|e| e.log().len());
+    assert_eq!(on_backup, 3, "three pages from the backup");
+
+    let primary = adapter.start_at(emulator(50, &lists), closed).await;
+    tim_client::SystemClock
+        .sleep(Duration::from_millis(350))
+        .await;
+    let all = client.contacts().list("walker").collect_all().await;
+    assert_eq!(all.expect("through the primary").len(), 120);
+    assert_eq!(primary.with(|e| e.log().len()), 3, "back on the primary");
+    assert_eq!(backup.with(|e| e.log().len()), on_backup);
 }

@@ -14,6 +14,7 @@ macro_rules! client_conformance {
                 stalled_cursor,
                 many_accounts,
                 delete,
+                failover_to_backup_and_back,
             );
 
             #[test]
