@@ -1,7 +1,8 @@
 //! `tim`: the command-line face of the tim toolkit for the Tencent Cloud IM REST API.
 //!
 //! Global options (each with an environment variable) describe the app and the service; the
-//! subcommands share them. See `docs/cli.md` for the whole manual.
+//! subcommands (`contacts`, `groups`, `marks`, `api`, `sig`, `emulator`, `completions`) share
+//! them. See `docs/cli.md` for the whole manual.
 
 mod api;
 mod connect;

@@ -21,6 +21,9 @@
 //!   `get_contact_group`, create (with [`ContactGroups::create_safely`] for a safe retry),
 //!   rename, add and remove conversations, delete, search, and mark batches split over the
 //!   per-call limits; per-conversation failures are returned, never dropped.
+//! * **Untyped calls** ([`Client::call_raw`]): any path with a JSON body and a JSON answer, through
+//!   the same loop (signing, rate limit, retries by the idempotency the caller states), for calls
+//!   that have no [`tim_proto::ApiRequest`] type yet.
 //!
 //! # Example (tokio)
 //!
