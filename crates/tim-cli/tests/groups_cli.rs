@@ -512,3 +512,57 @@ fn api_and_groups_use_the_embedded_emulator_by_default() {
         .expect("runs");
     ok(&o);
 }
+
+#[test]
+fn a_create_whose_answer_is_lost_is_read_back_not_sent_twice() {
+    // The create is executed but its answer cut: create_safely reads the groups back.
+    let e = serve(&[
+        "--demo",
+        "--rate-limit",
+        "0",
+        "--fault",
+        "truncate,api=recentcontact/create_contact_group,count=2",
+    ]);
+    let o = run(
+        &e,
+        &[
+            "groups", "create", "--from", "alice", "--name", "lost", "--to", "user0002", "nobody",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("created group lost (GroupId "),
+        "{}",
+        stdout(&o)
+    );
+    let err = stderr(&o);
+    assert!(err.contains("the group was found when read back"), "{err}");
+    assert!(err.contains("tim: not confirmed: c2c nobody"), "{err}");
+    assert!(!err.contains("user0002"), "{err}");
+    let o = run(
+        &e,
+        &[
+            "groups", "create", "--from", "alice", "--name", "lost2", "--to", "user0002",
+        ],
+    );
+    ok(&o);
+    assert!(stderr(&o).contains("the group was found when read back"));
+    // Each group exists once.
+    let doc = listed(&e, "alice");
+    let names: Vec<&str> = doc["GroupItem"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["GroupName"].as_str())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "lost").count(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| **n == "lost2").count(),
+        1,
+        "{names:?}"
+    );
+}
