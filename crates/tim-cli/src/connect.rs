@@ -91,3 +91,12 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
     };
     builder.build().map_err(|e| CliError::Usage(e.to_string()))
 }
+
+/// The runtime the commands' calls run on (two worker threads).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Io(format!("cannot start the async runtime: {e}")))
+}

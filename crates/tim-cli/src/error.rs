@@ -34,7 +34,8 @@ pub(crate) enum CliError {
     /// A local file could not be read or written (exit code 1).
     #[error("{0}")]
     Io(String),
-    /// Some accounts of an export failed; they are recorded in the output (exit code 3).
+    /// Some items failed inside answers that succeeded: accounts of an export (recorded in the
+    /// output), conversations of a group or mark change (one stderr line each) (exit code 3).
     #[error("{0}")]
     Partial(String),
     /// The run was interrupted (Ctrl-C); the message says how to resume (exit code 130, as a

@@ -1,15 +1,20 @@
 //! `tim`: the command-line face of the tim toolkit for the Tencent Cloud IM REST API.
 //!
 //! Global options (each with an environment variable) describe the app and the service; the
-//! subcommands share them. See `docs/cli.md` for the whole manual.
+//! subcommands (`contacts`, `groups`, `marks`, `api`, `sig`, `emulator`, `completions`) share
+//! them. See `docs/cli.md` for the whole manual.
 
+mod api;
 mod connect;
 mod contacts;
 mod emulator;
 mod error;
 mod global;
+mod groups;
+mod marks;
 mod output;
 mod sig;
+mod targets;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -33,6 +38,19 @@ enum Command {
     /// With no service configured, runs against an embedded emulator with demo data.
     /// Example: tim contacts list --from alice
     Contacts(contacts::ContactsArgs),
+    /// List, create, rename, fill, empty, delete and search conversation groups.
+    ///
+    /// Example: tim groups create --from alice --name friends --to user0002
+    Groups(groups::GroupsArgs),
+    /// Set or clear standard-mark bits and custom marks of conversations.
+    ///
+    /// Example: tim marks set --from alice --to user0002 --bit 0
+    Marks(marks::MarksArgs),
+    /// Send any REST call (signed, rate limited) and print the answer JSON.
+    ///
+    /// Not retried after an ambiguous failure unless --idempotent is given.
+    /// Example: tim api recentcontact/get_contact_group --data '{"From_Account":"alice","StartIndex":0}'
+    Api(api::ApiArgs),
     /// Print a shell completion script.
     ///
     /// Example: tim completions bash > /etc/bash_completion.d/tim
@@ -126,6 +144,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sig(args) => sig::run(&cli.global, args),
         Command::Contacts(args) => contacts::run(&cli.global, args),
+        Command::Groups(args) => groups::run(&cli.global, args),
+        Command::Marks(args) => marks::run(&cli.global, args),
+        Command::Api(args) => api::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(&cli.global, args),
     }
 }

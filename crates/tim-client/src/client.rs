@@ -5,7 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::{Either, select};
-use tim_proto::{ApiRequest, BaseUrl, DecodeError, QueryParams, Region};
+use serde::{Deserialize, Serialize};
+use tim_proto::{
+    ApiError, ApiPath, ApiRequest, ApiResponse, BaseUrl, DecodeError, Envelope, Idempotency,
+    QueryParams, RateBucket, Region,
+};
 use tim_sig::{ReusePolicy, SecretKey, UserSig};
 use tim_transport::{Bytes, Transport, TransportError};
 use tracing::Instrument;
@@ -139,16 +143,66 @@ impl Client {
     /// See [`Error`]: a permanent failure surfaces at once; a retryable one after the attempts
     /// or the deadline of the [`RetryPolicy`] are used up.
     pub async fn call<R: ApiRequest + Sync>(&self, request: &R) -> Result<R::Response, Error> {
-        let span = tracing::debug_span!(
-            "tim.call",
-            api = %R::PATH,
-            attempts = tracing::field::Empty,
-            code = tracing::field::Empty,
-        );
-        self.execute(request).instrument(span).await
+        let call = CallSpec {
+            path: R::PATH,
+            idempotency: R::IDEMPOTENCY,
+            rate: R::RATE,
+        };
+        self.execute(call, request, decode::<R>)
+            .instrument(call_span(R::PATH))
+            .await
     }
 
-    async fn execute<R: ApiRequest + Sync>(&self, request: &R) -> Result<R::Response, Error> {
+    /// Calls any API by its path with a JSON body, through the same loop as [`call`](Self::call)
+    /// (signing, the rate limit, retries), and returns the answer as JSON. For calls that have no
+    /// [`ApiRequest`] type, such as `tim api`'s; prefer a typed request where there is one.
+    ///
+    /// `idempotency` decides, as a typed call's `IDEMPOTENCY` does, whether the call is re-sent
+    /// after a failure that may have reached the service: say
+    /// [`Idempotency::NotIdempotent`] unless you know better. The call draws from its own
+    /// path's rate bucket at the documented 200 calls per second ([`RateBucket::of`]).
+    ///
+    /// ```no_run
+    /// # async fn run(client: tim_client::Client) -> Result<(), tim_client::Error> {
+    /// use tim_client::{ApiPath, Idempotency};
+    ///
+    /// let body = serde_json::json!({"From_Account": "alice", "TimeStamp": 0, "StartIndex": 0,
+    ///     "TopTimeStamp": 0, "TopStartIndex": 0, "AssistFlags": 7});
+    /// let answer = client
+    ///     .call_raw(ApiPath::new("recentcontact", "get_list"), &body, Idempotency::Idempotent)
+    ///     .await?;
+    /// println!("{}", answer["CompleteFlag"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`call`](Self::call). An answer whose envelope reports an error (`ActionStatus` not
+    /// `OK`, or a non-zero `ErrorCode`) is [`Error::Api`]; an answer that is not JSON is
+    /// [`Error::Decode`].
+    pub async fn call_raw(
+        &self,
+        path: ApiPath,
+        body: &serde_json::Value,
+        idempotency: Idempotency,
+    ) -> Result<serde_json::Value, Error> {
+        let call = CallSpec {
+            path,
+            idempotency,
+            rate: RateBucket::of(path),
+        };
+        self.execute(call, body, decode_raw)
+            .instrument(call_span(path))
+            .await
+    }
+
+    /// The one call loop, typed and raw calls alike: rate limit, attempts, re-signing, retries.
+    async fn execute<B: Serialize + Sync + ?Sized, T>(
+        &self,
+        call: CallSpec,
+        body: &B,
+        decode: Decoder<T>,
+    ) -> Result<T, Error> {
         let inner = &*self.inner;
         let policy = &inner.retry;
         let max_attempts = policy.max_attempts.max(1);
@@ -176,7 +230,7 @@ impl Client {
             if let Some(limiter) = &inner.limiter {
                 let key = RateKey {
                     sdk_app_id: inner.sdk_app_id,
-                    bucket: R::RATE,
+                    bucket: call.rate,
                 };
                 match limiter.acquire(key, left).await {
                     Ok(()) => {}
@@ -191,7 +245,7 @@ impl Client {
             outcome.attempts = attempts;
             let (base, on_backup) = inner.endpoints.pick(inner.clock.now());
             let result = self
-                .attempt(request, base, deadline)
+                .attempt(call.path, body, decode, base, deadline)
                 .instrument(tracing::trace_span!(
                     "attempt",
                     n = attempts,
@@ -228,7 +282,7 @@ impl Client {
                     if let Some(code) = error.api_code() {
                         outcome.code = Some(code.get());
                     }
-                    match policy.decide(&error, R::IDEMPOTENCY) {
+                    match policy.decide(&error, call.idempotency) {
                         Decision::Fail => {
                             tracing::debug!(error = %error, "attempt failed; not retried");
                             return Err(error);
@@ -275,12 +329,14 @@ impl Client {
     }
 
     /// One attempt: sign (or reuse), encode with a fresh `random`, send, decode.
-    async fn attempt<R: ApiRequest + Sync>(
+    async fn attempt<B: Serialize + Sync + ?Sized, T>(
         &self,
-        request: &R,
+        path: ApiPath,
+        body: &B,
+        decode: Decoder<T>,
         base: &BaseUrl,
         deadline: Option<Instant>,
-    ) -> Result<R::Response, AttemptError> {
+    ) -> Result<T, AttemptError> {
         let inner = &*self.inner;
         let current = inner.signer.current(inner.clock.unix_time());
         let params = QueryParams {
@@ -293,11 +349,12 @@ impl Client {
             error,
             generation: current.generation,
         };
-        let http_request =
-            tim_proto::encode(request, base, &params).map_err(|e| AttemptError::Failed {
+        let http_request = tim_proto::encode_parts(path, body, base, &params).map_err(|e| {
+            AttemptError::Failed {
                 error: Error::Encode(e),
                 generation: current.generation,
-            })?;
+            }
+        })?;
         let left = remaining(inner.clock.now(), deadline);
         let (limit, is_deadline) = match inner.retry.attempt_timeout {
             Some(t) if t < left => (t, false),
@@ -318,7 +375,7 @@ impl Client {
             bytes = response.body().len(),
             "response"
         );
-        decode::<R>(&response).map_err(failed)
+        decode(&response).map_err(failed)
     }
 }
 
@@ -341,14 +398,58 @@ fn is_connect(error: &Error) -> bool {
         .is_some_and(TransportError::is_connect)
 }
 
+/// What the call loop needs of a call besides its body.
+#[derive(Clone, Copy)]
+struct CallSpec {
+    path: ApiPath,
+    idempotency: Idempotency,
+    rate: RateBucket,
+}
+
+/// How the call loop reads an answer.
+type Decoder<T> = fn(&http::Response<Bytes>) -> Result<T, Error>;
+
+/// The span of one call.
+fn call_span(path: ApiPath) -> tracing::Span {
+    tracing::debug_span!(
+        "tim.call",
+        api = %path,
+        attempts = tracing::field::Empty,
+        code = tracing::field::Empty,
+    )
+}
+
+/// Any JSON answer, its envelope fields read for an error.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct RawAnswer(serde_json::Value);
+
+impl ApiResponse for RawAnswer {
+    fn error(&self) -> Option<ApiError> {
+        // An answer without the envelope fields is not an error answer.
+        Envelope::deserialize(&self.0).ok()?.error()
+    }
+}
+
+/// Decodes a raw call's answer, lifting the service's error to [`Error::Api`].
+fn decode_raw(response: &http::Response<Bytes>) -> Result<serde_json::Value, Error> {
+    tim_proto::decode::<RawAnswer>(response)
+        .map(|answer| answer.0)
+        .map_err(lift)
+}
+
 /// Decodes a response, lifting the service's error to [`Error::Api`].
 pub(crate) fn decode<R: ApiRequest>(
     response: &http::Response<Bytes>,
 ) -> Result<R::Response, Error> {
-    tim_proto::decode::<R::Response>(response).map_err(|e| match e {
+    tim_proto::decode::<R::Response>(response).map_err(lift)
+}
+
+fn lift(error: DecodeError) -> Error {
+    match error {
         DecodeError::Api(api) => Error::Api(api),
         other => Error::Decode(other),
-    })
+    }
 }
 
 /// Records a call's final `attempts` and `code` on its span, once, when the call ends.

@@ -27,6 +27,9 @@
 //!   ([`CircuitPolicy`]); a many-accounts stream then yields that one error and ends.
 //! * **Regional failover** to the region's backup domain when the primary cannot be connected
 //!   to, and back after a while ([`ClientBuilder::failover`]).
+//! * **Untyped calls** ([`Client::call_raw`]): any path with a JSON body and a JSON answer, through
+//!   the same loop (signing, rate limit, retries by the idempotency the caller states), for calls
+//!   that have no [`tim_proto::ApiRequest`] type yet.
 //!
 //! # Example (tokio)
 //!

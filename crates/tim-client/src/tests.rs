@@ -1052,3 +1052,62 @@ fn with_both_domains_down_the_error_names_both_hosts() {
         ]
     );
 }
+
+fn raw(client: &Client, idempotency: tim_proto::Idempotency) -> Result<serde_json::Value, Error> {
+    let body = serde_json::json!({"From_Account": "alice", "Any": [1, 2]});
+    block_on(client.call_raw(
+        tim_proto::ApiPath::new("some_svc", "some_cmd"),
+        &body,
+        idempotency,
+    ))
+}
+
+#[test]
+fn a_raw_call_goes_through_the_same_loop_as_a_typed_one() {
+    use tim_proto::Idempotency::{Idempotent, NotIdempotent};
+    let answer = r#"{"ActionStatus":"OK","ErrorCode":0,"Extra":{"n":1}}"#;
+    // Sent to its path with its body, signed, and retried after a transient code.
+    let (client, _, seen) = scripted(
+        vec![Answer::Code(50004)],
+        Answer::Ok(answer),
+        RetryPolicy::default(),
+    );
+    let value = raw(&client, Idempotent).expect("answer");
+    assert_eq!(value["Extra"]["n"], 1);
+    let requests = seen.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[0]
+            .0
+            .starts_with("http://fake.invalid/v4/some_svc/some_cmd?"),
+        "{}",
+        requests[0].0
+    );
+    assert!(!Seen::query_value(&requests[0].0, "usersig").is_empty());
+    let sent: serde_json::Value = serde_json::from_str(&requests[0].1).expect("a JSON body");
+    assert_eq!(
+        sent,
+        serde_json::json!({"From_Account": "alice", "Any": [1, 2]})
+    );
+    // Not idempotent: not re-sent after a failure that may have reached the service.
+    let (client, _, seen) = scripted(
+        vec![Answer::Code(50004)],
+        Answer::Ok(answer),
+        RetryPolicy::default(),
+    );
+    let error = raw(&client, NotIdempotent).expect_err("not re-sent");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(error.api_code(), Some(ErrorCode(50004)));
+    // An error answer is Error::Api; a body that is not JSON is Error::Decode; JSON without the
+    // envelope fields is an answer.
+    let (client, _, _) = scripted(vec![], Answer::Code(50001), RetryPolicy::default());
+    let error = raw(&client, Idempotent).expect_err("service error");
+    assert_eq!(error.api_code(), Some(ErrorCode(50001)));
+    let (client, _, _) = scripted(vec![], Answer::Ok("not json"), RetryPolicy::default());
+    assert!(matches!(raw(&client, Idempotent), Err(Error::Decode(_))));
+    let (client, _, _) = scripted(vec![], Answer::Ok(r#"{"x":1}"#), RetryPolicy::default());
+    assert_eq!(
+        raw(&client, Idempotent).expect("json"),
+        serde_json::json!({"x": 1})
+    );
+}

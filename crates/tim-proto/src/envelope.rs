@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::call::ApiRequest;
-use crate::endpoint::{BaseUrl, QueryParams};
+use crate::endpoint::{ApiPath, BaseUrl, QueryParams};
 use crate::error_code::ErrorCode;
 
 /// How many bytes of an unusable body an error keeps.
@@ -371,10 +371,23 @@ pub fn encode<R: ApiRequest>(
     base: &BaseUrl,
     params: &QueryParams<'_>,
 ) -> Result<http::Request<Bytes>, EncodeError> {
-    let body = serde_json::to_vec(request)?;
+    encode_parts(R::PATH, request, base, params)
+}
+
+/// [`encode`] over a path and any JSON body: for a call that has no [`ApiRequest`] type (such
+/// as `tim api`'s).
+///
+/// The URI contains the UserSig; log requests only through [`tim_redact::redact`].
+pub fn encode_parts<B: Serialize + ?Sized>(
+    path: ApiPath,
+    body: &B,
+    base: &BaseUrl,
+    params: &QueryParams<'_>,
+) -> Result<http::Request<Bytes>, EncodeError> {
+    let body = serde_json::to_vec(body)?;
     let request = http::Request::builder()
         .method(http::Method::POST)
-        .uri(base.url(R::PATH, params))
+        .uri(base.url(path, params))
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(Bytes::from(body))?;
     Ok(request)

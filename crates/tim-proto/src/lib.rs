@@ -72,7 +72,7 @@ pub use contact_group::{ContactItem, ContactResult, ContactResultItem, GroupItem
 pub use endpoint::{ApiPath, BaseUrl, BaseUrlError, QueryParams, Region, UnknownRegion};
 pub use envelope::{
     ActionStatus, ApiError, ApiResponse, DecodeError, EXCERPT_LEN, EncodeError, Envelope, decode,
-    decode_parts, encode, envelope_error, excerpt,
+    decode_parts, encode, encode_parts, envelope_error, excerpt,
 };
 pub use error_code::{ErrorClass, ErrorCode};
 pub use pager::{Page, PageCursor, PagedRequest, Pager, PagerError};
