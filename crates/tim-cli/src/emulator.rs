@@ -5,7 +5,7 @@
 //! READMEs ([`DEFAULT_KEY`]) and the admin `administrator`. See `docs/emulator.md`.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -38,8 +38,10 @@ enum EmulatorCommand {
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port; the first line of output tells which).
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    /// Address to listen on, `HOST:PORT` with an IP or a host name such as `localhost` (the
+    /// first loopback address it resolves to is preferred); port 0 picks a free port, the first
+    /// line of output tells which.
+    #[arg(long, default_value = "127.0.0.1:8080", value_parser = parse_listen)]
     listen: SocketAddr,
     /// Load this data file (JSON: admins, accounts, sessions; see docs/emulator.md).
     #[arg(long, conflicts_with = "demo")]
@@ -70,6 +72,24 @@ struct ServeArgs {
     /// With --tls, write the certificate (PEM) to this file so clients can trust it.
     #[arg(long, requires = "tls")]
     cert_out: Option<PathBuf>,
+}
+
+/// `HOST:PORT` to one socket address: an address literal as is, a host name resolved, its first
+/// loopback address preferred (else its first address).
+fn parse_listen(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {s:?} (expected HOST:PORT): {e}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.ip().is_loopback())
+        .or_else(|| addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{s:?} resolves to no address"))
 }
 
 fn parse_edition(s: &str) -> Result<Edition, String> {
@@ -117,6 +137,8 @@ fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
             .apply_spec(spec)
             .map_err(|e| CliError::Usage(format!("--fault {spec:?}: {e}")))?;
     }
+    // `/_emulator/reset` returns to this start-up state, the --fault faults included.
+    emulator.set_baseline();
     let accounts = emulator.data().account_count();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

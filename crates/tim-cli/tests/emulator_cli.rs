@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{serve, tim};
+use common::{serve, serve_on, tim};
 use serde_json::Value;
 
 fn post(addr: &str, target: &str, body: &str) -> (u16, Value) {
@@ -109,4 +109,29 @@ fn bad_arguments_exit_with_usage_errors() {
         assert!(out.stdout.is_empty(), "{args:?} printed a listening line");
         assert!(!out.stderr.is_empty());
     }
+}
+
+#[test]
+fn listen_takes_a_host_name_and_reset_keeps_the_start_up_faults() {
+    let server = serve_on("localhost:0", &["--demo", "--fault", "code=70001,count=1"]);
+    let port = server.addr.rsplit(':').next().expect("a port");
+    assert_ne!(port, "0", "{}", server.url);
+    let (status, health) = post(&server.addr, "/_emulator/health", "");
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(post(&server.addr, "/_emulator/faults/clear", "").0, 200);
+    // Reset returns to the start-up state: the --fault is pending again.
+    assert_eq!(post(&server.addr, "/_emulator/reset", "").0, 200);
+    let (_, faults) = post(&server.addr, "/_emulator/faults", r#"[]"#);
+    assert_eq!(faults["pending"][0]["fault"], "code=70001", "{faults}");
+}
+
+#[test]
+fn listen_without_a_port_is_a_usage_error() {
+    let out = tim()
+        .args(["emulator", "serve", "--listen", "localhost"])
+        .output()
+        .expect("tim runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("HOST:PORT"), "{stderr}");
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderName, Method, Request, Response, StatusCode};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::emulator::Emulator;
 use crate::store::Kind;
@@ -43,7 +43,28 @@ fn body_json(request: &Request<Bytes>) -> Result<Value, Response<Bytes>> {
     serde_json::from_slice(request.body()).map_err(|e| bad(format_args!("invalid json: {e}")))
 }
 
-/// `From_Account`, `Type` and `To_Account`/`GroupId` of an admin body.
+/// The body as a JSON object whose keys are all in `allowed` (an empty body is `{}`): anything
+/// else is a 400 naming the first unknown field.
+fn object(request: &Request<Bytes>, allowed: &[&str]) -> Result<Value, Response<Bytes>> {
+    let map = match body_json(request)? {
+        Value::Null => Map::new(),
+        Value::Object(m) => m,
+        _ => return Err(bad("expected a json object")),
+    };
+    if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(bad(format_args!(
+            "unknown field {k:?} (expected one of: {})",
+            allowed.join(", ")
+        )));
+    }
+    Ok(Value::Object(map))
+}
+
+/// The keys of a conversation target.
+const TARGET: &[&str] = &["From_Account", "Type", "To_Account", "GroupId"];
+
+/// `From_Account`, `Type` and `To_Account`/`GroupId` of an admin body (the other peer field
+/// refused).
 fn target(body: &Value) -> Result<(String, Kind, String), Response<Bytes>> {
     let account = body
         .get("From_Account")
@@ -55,10 +76,16 @@ fn target(body: &Value) -> Result<(String, Kind, String), Response<Bytes>> {
         .and_then(Value::as_u64)
         .and_then(Kind::from_wire)
         .ok_or_else(|| bad("Type must be 1 or 2"))?;
-    let name = match kind {
-        Kind::C2c => "To_Account",
-        _ => "GroupId",
+    let (name, other) = match kind {
+        Kind::C2c => ("To_Account", "GroupId"),
+        _ => ("GroupId", "To_Account"),
     };
+    if body.get(other).is_some() {
+        return Err(bad(format_args!(
+            "{other} is not used with Type {}",
+            kind.wire()
+        )));
+    }
     let peer = body
         .get(name)
         .and_then(Value::as_str)
@@ -81,6 +108,7 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
             "sdkappid": emu.sdk_app_id(),
             "now": now.as_secs(),
         })),
+        ("/stats", true, _) => stats(emu),
         ("/load", _, true) => match emu.data().load_json(request.body()) {
             Ok(()) => ok(json!({ "ok": true, "accounts": emu.data().account_count() })),
             Err(e) => bad(e),
@@ -137,7 +165,7 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
         (
             "/load" | "/data" | "/baseline" | "/message" | "/pin" | "/unpin" | "/delete"
             | "/faults" | "/faults/clear" | "/log" | "/log/clear" | "/reset" | "/clock" | "/config"
-            | "/usersig",
+            | "/usersig" | "/stats",
             ..,
         ) => error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -155,14 +183,17 @@ fn with_target(
     request: &Request<Bytes>,
     f: impl FnOnce(String, Kind, String) -> Response<Bytes>,
 ) -> Response<Bytes> {
-    match body_json(request).and_then(|b| target(&b)) {
+    match object(request, TARGET).and_then(|b| target(&b)) {
         Ok((a, k, p)) => f(a, k, p),
         Err(r) => r,
     }
 }
 
 fn message(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
-    let body = match body_json(request) {
+    let body = match object(
+        request,
+        &["From_Account", "Type", "To_Account", "GroupId", "MsgTime"],
+    ) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -198,27 +229,71 @@ fn faults_state(emu: &Emulator) -> Response<Bytes> {
     ok(json!({ "pending": pending, "rates": rates }))
 }
 
-fn add_faults(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
-    let specs: Vec<String> = match body_json(request) {
-        Ok(Value::String(s)) => vec![s],
-        Ok(Value::Array(a)) => {
-            let mut v = Vec::with_capacity(a.len());
-            for s in a {
-                match s {
-                    Value::String(s) => v.push(s),
-                    _ => return bad("fault specs must be strings"),
-                }
-            }
-            v
+fn stats(emu: &Emulator) -> Response<Bytes> {
+    let apis: Map<String, Value> = emu
+        .stats()
+        .map(|(api, s)| {
+            (
+                api.to_owned(),
+                serde_json::to_value(s).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    ok(json!({
+        "sdkappid": emu.sdk_app_id(),
+        "app": emu.app_stats(),
+        "apis": apis,
+    }))
+}
+
+/// The fault specs of a `/faults` body: a JSON string, a JSON array of strings, or the raw
+/// text (one spec per non-empty line).
+fn fault_specs(body: &[u8]) -> Result<Vec<String>, Response<Bytes>> {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Err(bad("the body is not UTF-8"));
+    };
+    let trimmed = text.trim();
+    if !trimmed.starts_with(['"', '[', '{']) {
+        let specs: Vec<String> = trimmed
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if specs.is_empty() {
+            return Err(bad(
+                "expected a fault spec (raw text, a json string or an array of them)",
+            ));
         }
-        Ok(_) => return bad("expected a fault spec string or an array of them"),
+        return Ok(specs);
+    }
+    match serde_json::from_str(trimmed) {
+        Ok(Value::String(s)) => Ok(vec![s]),
+        Ok(Value::Array(a)) => a
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| match s {
+                Value::String(s) => Ok(s),
+                other => Err(bad(format_args!(
+                    "fault spec [{i}] must be a string, not {other}"
+                ))),
+            })
+            .collect(),
+        Ok(_) => Err(bad("expected a fault spec string or an array of them")),
+        Err(e) => Err(bad(format_args!("invalid json: {e}"))),
+    }
+}
+
+fn add_faults(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
+    let specs = match fault_specs(request.body()) {
+        Ok(s) => s,
         Err(r) => return r,
     };
     // Check all first so a bad spec adds nothing.
     let mut probe = crate::Faults::new(0);
     for s in &specs {
         if let Err(e) = probe.apply_spec(s) {
-            return bad(format_args!("{s:?}: {e}"));
+            return bad(format_args!("fault spec {s:?}: {e}"));
         }
     }
     for s in &specs {
@@ -229,7 +304,7 @@ fn add_faults(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
 }
 
 fn clock(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
-    let body = match body_json(request) {
+    let body = match object(request, &["now", "shift"]) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -266,6 +341,16 @@ fn config_state(emu: &Emulator) -> Response<Bytes> {
     }))
 }
 
+/// The keys of `POST /config`.
+const CONFIG_KEYS: &[&str] = &[
+    "page_size",
+    "rate_limit",
+    "edition",
+    "contact_limit",
+    "contact_limit_scope",
+    "contact_page_size",
+];
+
 fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
     let body = match body_json(request) {
         Ok(Value::Object(m)) => m,
@@ -280,7 +365,7 @@ fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
         match k.as_str() {
             "edition" => match v.as_str().map(str::parse::<crate::Edition>) {
                 Some(Ok(e)) => edition = Some(e),
-                Some(Err(e)) => return bad(e),
+                Some(Err(e)) => return bad(format_args!("edition: {e}")),
                 None => return bad("edition must be a string"),
             },
             "contact_limit" => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
@@ -306,7 +391,12 @@ fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
                     None => return bad("rate_limit must be a u32 or null"),
                 },
             },
-            other => return bad(format_args!("unknown setting {other:?}")),
+            other => {
+                return bad(format_args!(
+                    "unknown field {other:?} (expected one of: {})",
+                    CONFIG_KEYS.join(", ")
+                ));
+            }
         }
     }
     if let Some(p) = page_size {
@@ -323,7 +413,7 @@ fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
 }
 
 fn usersig(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
-    let body = match body_json(request) {
+    let body = match object(request, &["identifier", "expire"]) {
         Ok(b) => b,
         Err(r) => return r,
     };

@@ -112,6 +112,72 @@ pub struct LogEntry {
     pub fault: Option<String>,
 }
 
+/// Call counts and peak rates of one API (or of the whole app) since start-up or the last
+/// [`Emulator::reset`]. Read with [`Emulator::stats`], [`Emulator::api_stats`] and
+/// [`Emulator::app_stats`], or `GET /_emulator/stats`.
+///
+/// A peak is the largest number of calls in any sliding one-second window (`(t - 1s, t]`, the
+/// window the rate limit counts over), at the emulator's clock (`now` plus the clock shift).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CallStats {
+    /// Every request to the API's path (any method, injected faults included).
+    pub arrivals: u64,
+    /// The POST requests that passed the rate check (whatever they answered after it).
+    pub calls: u64,
+    /// The requests answered 60007 (rate limited).
+    pub rate_limited: u64,
+    /// The most `calls` in any sliding one-second window.
+    pub peak_per_second: u64,
+    /// The most `arrivals` in any sliding one-second window.
+    pub peak_arrivals_per_second: u64,
+}
+
+/// The [`CallStats`] of one API with the two sliding windows behind its peaks.
+#[derive(Debug, Default)]
+struct Meter {
+    stats: CallStats,
+    arrived: VecDeque<Duration>,
+    accepted: VecDeque<Duration>,
+}
+
+impl Meter {
+    fn arrive(&mut self, now: Duration) {
+        self.stats.arrivals += 1;
+        let n = slide(&mut self.arrived, now);
+        self.stats.peak_arrivals_per_second = self.stats.peak_arrivals_per_second.max(n);
+    }
+
+    fn accept(&mut self, now: Duration) {
+        self.stats.calls += 1;
+        let n = slide(&mut self.accepted, now);
+        self.stats.peak_per_second = self.stats.peak_per_second.max(n);
+    }
+}
+
+/// Drops the times at least a second before `now`, adds `now`; the calls now in the window.
+/// Amortised O(1): every time is pushed and popped once.
+fn slide(window: &mut VecDeque<Duration>, now: Duration) -> u64 {
+    let second = Duration::from_secs(1);
+    while window
+        .front()
+        .is_some_and(|t| now.saturating_sub(*t) >= second)
+    {
+        window.pop_front();
+    }
+    window.push_back(now);
+    window.len() as u64
+}
+
+/// The settings `reset` returns to (beside the baseline data).
+#[derive(Clone, Debug)]
+struct Settings {
+    page_size: usize,
+    rate_limit: Option<u32>,
+    edition: Edition,
+    contacts: ContactSettings,
+}
+
 fn ser_duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u128(d.as_millis())
 }
@@ -125,11 +191,17 @@ pub struct Emulator {
     seed: u64,
     store: Store,
     baseline: Store,
+    /// The settings and faults `reset` returns to.
+    baseline_settings: Settings,
+    baseline_faults: Faults,
     faults: Faults,
     log: Vec<LogEntry>,
     log_capacity: usize,
     /// Accepted call times per API, for the sliding one-second window.
     calls: HashMap<&'static str, VecDeque<Duration>>,
+    /// Counts and peak windows per API path, and for the whole app.
+    meters: HashMap<&'static str, Meter>,
+    app_meter: Meter,
     /// UserSigs that passed verification, with their claims (never printed).
     verified: HashMap<String, Claims>,
     /// Seconds added to every `now` (set through the admin API to replay old UserSigs).
@@ -161,26 +233,36 @@ impl Emulator {
         for a in &config.admins {
             store.add_admin(a.clone());
         }
-        Emulator {
-            sdk_app_id: config.sdk_app_id,
-            key: config.key,
+        let settings = Settings {
             page_size: config.page_size.max(1),
             rate_limit: config.rate_limit,
-            seed: config.seed,
-            baseline: store.clone(),
-            store,
-            faults: Faults::new(config.seed),
-            log: Vec::new(),
-            log_capacity: config.log_capacity,
-            calls: HashMap::new(),
-            verified: HashMap::new(),
-            clock_shift: 0,
-            apis: crate::recentcontact::APIS.to_vec(),
             edition: config.edition,
             contacts: ContactSettings {
                 page_size: config.contacts.page_size.max(1),
                 ..config.contacts
             },
+        };
+        Emulator {
+            sdk_app_id: config.sdk_app_id,
+            key: config.key,
+            page_size: settings.page_size,
+            rate_limit: settings.rate_limit,
+            seed: config.seed,
+            baseline: store.clone(),
+            store,
+            baseline_faults: Faults::new(config.seed),
+            faults: Faults::new(config.seed),
+            log: Vec::new(),
+            log_capacity: config.log_capacity,
+            calls: HashMap::new(),
+            meters: HashMap::new(),
+            app_meter: Meter::default(),
+            verified: HashMap::new(),
+            clock_shift: 0,
+            apis: crate::recentcontact::APIS.to_vec(),
+            edition: settings.edition,
+            contacts: settings.contacts,
+            baseline_settings: settings,
         }
     }
 
@@ -244,25 +326,60 @@ impl Emulator {
         self.log.clear();
     }
 
-    /// Makes the current data the state [`Emulator::reset`] returns to.
+    /// Makes the current data, settings (page size, rate limit, edition, contact settings) and
+    /// faults the state [`Emulator::reset`] returns to.
     pub fn set_baseline(&mut self) {
         self.baseline = self.store.clone();
+        self.baseline_settings = Settings {
+            page_size: self.page_size,
+            rate_limit: self.rate_limit,
+            edition: self.edition,
+            contacts: self.contacts,
+        };
+        self.baseline_faults = self.faults.clone();
     }
 
-    /// Back to the baseline data, no faults, an empty log, fresh rate-limit windows, no clock
-    /// shift, the fault generator reseeded.
+    /// Back to the start-up state, or the last [`Emulator::set_baseline`]: its data, settings
+    /// and faults (none unless there were some at the baseline), an empty log, fresh rate-limit
+    /// windows, zeroed [`CallStats`], no clock shift, the fault generator reseeded.
     pub fn reset(&mut self) {
         let rev = self.store.revision();
         self.store = self.baseline.clone();
         // The revision never goes back, so later changes are still seen as changes by walks
         // that started before the reset.
         self.store.raise_revision(rev + 1);
-        self.faults.clear();
+        let s = self.baseline_settings.clone();
+        self.page_size = s.page_size;
+        self.rate_limit = s.rate_limit;
+        self.edition = s.edition;
+        self.contacts = s.contacts;
+        self.faults = self.baseline_faults.clone();
         self.faults.reseed(self.seed);
         self.log.clear();
         self.calls.clear();
+        self.meters.clear();
+        self.app_meter = Meter::default();
         self.verified.clear();
         self.clock_shift = 0;
+    }
+
+    /// The [`CallStats`] of every API called since start-up or the last reset, as
+    /// (`servicename/command`, stats), in no particular order.
+    pub fn stats(&self) -> impl Iterator<Item = (&'static str, CallStats)> + '_ {
+        self.meters.iter().map(|(api, m)| (*api, m.stats))
+    }
+
+    /// The [`CallStats`] of one API (`servicename/command`, e.g. `recentcontact/get_list`;
+    /// zero when it was not called).
+    pub fn api_stats(&self, api: &str) -> CallStats {
+        let api = api.trim_start_matches('/');
+        let api = api.strip_prefix("v4/").unwrap_or(api);
+        self.meters.get(api).map(|m| m.stats).unwrap_or_default()
+    }
+
+    /// The [`CallStats`] of the whole app: every API together, peaks over all its calls.
+    pub fn app_stats(&self) -> CallStats {
+        self.app_meter.stats
     }
 
     /// The get_list page size.
@@ -389,6 +506,8 @@ impl Emulator {
         else {
             return self.fail(Duration::ZERO, codes::INVALID_RESOURCE.into(), entry);
         };
+        self.meters.entry(api.path).or_default().arrive(now);
+        self.app_meter.arrive(now);
         let decision = self.faults.decide(api.path, api.paged);
         let mut delay = decision.delay;
         let mut page_fault = PageFault::None;
@@ -466,7 +585,7 @@ impl Emulator {
                 format_args!("method {} is not POST", request.method()),
             ));
         }
-        self.check_rate(now, api.rate_bucket())?;
+        self.check_rate(now, api)?;
         let query = Query::parse(request.uri().query().unwrap_or(""));
         let sdk_app_id = match query.get("sdkappid") {
             None => return Err(codes::SDKAPPID_MISSING.into()),
@@ -513,25 +632,28 @@ impl Emulator {
             .map(|body| crate::wire::json_response(StatusCode::OK, body))
     }
 
-    fn check_rate(&mut self, now: Duration, api: &'static str) -> Result<(), ApiFailure> {
-        let Some(limit) = self.rate_limit else {
-            return Ok(());
-        };
-        let window = self.calls.entry(api).or_default();
-        let second = Duration::from_secs(1);
-        while window
-            .front()
-            .is_some_and(|t| now.saturating_sub(*t) >= second)
-        {
-            window.pop_front();
+    fn check_rate(&mut self, now: Duration, api: &ApiSpec) -> Result<(), ApiFailure> {
+        if let Some(limit) = self.rate_limit {
+            let window = self.calls.entry(api.rate_bucket()).or_default();
+            let second = Duration::from_secs(1);
+            while window
+                .front()
+                .is_some_and(|t| now.saturating_sub(*t) >= second)
+            {
+                window.pop_front();
+            }
+            if window.len() >= limit as usize {
+                self.meters.entry(api.path).or_default().stats.rate_limited += 1;
+                self.app_meter.stats.rate_limited += 1;
+                return Err(fail(
+                    codes::REST_FREQ_LIMIT,
+                    format_args!("more than {limit} calls per second"),
+                ));
+            }
+            window.push_back(now);
         }
-        if window.len() >= limit as usize {
-            return Err(fail(
-                codes::REST_FREQ_LIMIT,
-                format_args!("more than {limit} calls per second"),
-            ));
-        }
-        window.push_back(now);
+        self.meters.entry(api.path).or_default().accept(now);
+        self.app_meter.accept(now);
         Ok(())
     }
 

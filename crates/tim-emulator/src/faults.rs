@@ -93,6 +93,9 @@ pub enum FaultSpecError {
 /// Scripted faults are consumed in order: a request takes the first scripted fault that matches
 /// it. When none does, the probabilistic ones are drawn in order, the first hit wins. Latency
 /// (base plus uniform jitter) is added to every API answer.
+///
+/// A clone carries the random generator's state too.
+#[derive(Clone)]
 pub struct Faults {
     script: VecDeque<Scripted>,
     rates: Vec<Rate>,

@@ -80,7 +80,7 @@ mod wire;
 
 pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault};
 pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
-pub use emulator::{Config, Delivery, Emulator, LogEntry, Reply};
+pub use emulator::{CallStats, Config, Delivery, Emulator, LogEntry, Reply};
 pub use faults::{Fault, FaultSpecError, Faults, Rate, Scripted};
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]

@@ -121,6 +121,79 @@ pub struct DataFile {
     pub contacts: std::collections::BTreeMap<String, Vec<ContactRecord>>,
 }
 
+/// Where in a data file that does not deserialize the first bad value is, as a path
+/// (`sessions["alice"][0].MsgTime`): serde names unknown fields but not a wrong-typed one. Only
+/// on the error path; `None` when it cannot tell.
+fn locate_data_error(doc: &serde_json::Value) -> Option<String> {
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+
+    /// The field of `record` whose removal changes the error: the one it is about (serde
+    /// reports a wrong type while visiting the field, before any missing field).
+    fn field<T: DeserializeOwned>(record: &Value) -> Result<(), Option<String>> {
+        let err = match serde_json::from_value::<T>(record.clone()) {
+            Ok(_) => return Ok(()),
+            Err(e) => e.to_string(),
+        };
+        // Those messages name the field themselves (and removing a field would change them).
+        if err.starts_with("missing field") || err.starts_with("unknown field") {
+            return Err(None);
+        }
+        let Value::Object(map) = record else {
+            return Err(None);
+        };
+        for key in map.keys() {
+            let mut without = map.clone();
+            without.remove(key);
+            match serde_json::from_value::<T>(Value::Object(without)) {
+                Err(e) if e.to_string() == err => {}
+                _ => return Err(Some(format!(".{key}"))),
+            }
+        }
+        Err(None)
+    }
+
+    fn records<T: DeserializeOwned>(name: &str, v: &Value) -> Option<String> {
+        let Value::Object(accounts) = v else {
+            return Some(name.to_owned());
+        };
+        for (account, list) in accounts {
+            let Value::Array(items) = list else {
+                return Some(format!("{name}[{account:?}]"));
+            };
+            for (i, item) in items.iter().enumerate() {
+                if let Err(f) = field::<T>(item) {
+                    return Some(format!("{name}[{account:?}][{i}]{}", f.unwrap_or_default()));
+                }
+            }
+        }
+        None
+    }
+
+    let Value::Object(top) = doc else {
+        return None;
+    };
+    for (key, v) in top {
+        let at = match key.as_str() {
+            "admins" | "accounts" => match v {
+                Value::Array(items) => items
+                    .iter()
+                    .position(|s| !s.is_string())
+                    .map(|i| format!("{key}[{i}]")),
+                _ => Some(key.clone()),
+            },
+            "sessions" => records::<SessionRecord>(key, v),
+            "contact_groups" => records::<GroupRecord>(key, v),
+            "contacts" => records::<ContactRecord>(key, v),
+            _ => None,
+        };
+        if at.is_some() {
+            return at;
+        }
+    }
+    None
+}
+
 /// One conversation group as the data file writes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -678,8 +751,15 @@ impl Store {
 
     /// [`Store::load`] from the data file's JSON text.
     pub fn load_json(&mut self, json: &[u8]) -> Result<(), DataError> {
-        let data: DataFile =
-            serde_json::from_slice(json).map_err(|e| DataError::Json(e.to_string()))?;
+        let data: DataFile = serde_json::from_slice(json).map_err(|e| {
+            let at = serde_json::from_slice::<serde_json::Value>(json)
+                .ok()
+                .and_then(|v| locate_data_error(&v));
+            DataError::Json(match at {
+                Some(path) => format!("{path}: {e}"),
+                None => e.to_string(),
+            })
+        })?;
         self.load(&data)
     }
 

@@ -39,8 +39,13 @@ impl Drop for Running {
 /// Starts `tim [global...] emulator serve --listen 127.0.0.1:0 [args...]` and reads its first
 /// line, which must name the real port.
 pub(crate) fn serve(args: &[&str]) -> Running {
+    serve_on("127.0.0.1:0", args)
+}
+
+/// [`serve`] with `--listen listen`.
+pub(crate) fn serve_on(listen: &str, args: &[&str]) -> Running {
     let mut child = tim()
-        .args(["emulator", "serve", "--listen", "127.0.0.1:0"])
+        .args(["emulator", "serve", "--listen", listen])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
