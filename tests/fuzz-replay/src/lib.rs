@@ -278,7 +278,7 @@ fn run_emulator(data: &[u8], admin: bool) {
     let _ = format!("{emulator:?}");
 }
 
-/// `emulator_request`: the input is one or more HTTP requests in text (see [`parse_request`];
+/// `emulator_request`: the input is one or more HTTP requests in text (see `parse_request`;
 /// `@SIG@` stands for a valid UserSig), handled by the sans-IO emulator. It never panics, and
 /// every IM API answer is HTTP 200 with an envelope `tim_proto` decodes.
 pub fn emulator_request(data: &[u8]) {
