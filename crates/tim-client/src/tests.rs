@@ -757,6 +757,19 @@ fn secrets_never_reach_the_trace_log_or_errors() {
     ] {
         assert!(log.contains(needle), "missing {needle:?} in the log");
     }
+    // A call's span records `attempts` and `code` once, when the call ends: with retries, the
+    // fields never pile up (`attempts=1 code=… attempts=2 code=…`) on one line.
+    // The call's own close event carries the count recorded at its end.
+    // Page 2 took five attempts (70001, 502, a cut connection, 50004, then the page): its span
+    // shows the final count and the last code, once.
+    assert!(
+        log.contains("tim.call{api=v4/recentcontact/get_list attempts=5 code=50004}"),
+        "the retried call's span shows its final attempts and code"
+    );
+    for line in log.lines() {
+        assert!(line.matches("attempts=").count() <= 1, "{line}");
+        assert!(line.matches(" code=").count() <= 1, "{line}");
+    }
     let mut sigs: Vec<_> = seen
         .requests()
         .iter()
