@@ -19,6 +19,10 @@ use crate::global::GlobalOpts;
     after_help = "Examples:\n  tim api recentcontact/get_list --data '{\"From_Account\":\"alice\",\"TimeStamp\":0,\"StartIndex\":0,\"TopTimeStamp\":0,\"TopStartIndex\":0,\"AssistFlags\":7}'\n  tim api recentcontact/get_contact_group --data @body.json --idempotent\n  echo '{\"From_Account\":\"alice\",\"StartIndex\":0}' | tim api recentcontact/get_contact_group --data @-\n\nThe call is NOT retried after a failure that may have reached the service (a timeout, a cut\nconnection, a 502) unless --idempotent is given. A service error answer is printed too, and\nthe exit status is 3."
 )]
 pub(crate) struct ApiArgs {
+    // Where the service is: parsed here so the options are listed and taken after the
+    // subcommand's name; read through the merged `GlobalOpts::service`.
+    #[command(flatten)]
+    _service: crate::global::ServiceOpts,
     /// The call: `service/command` (a leading `v4/` or `/v4/` is accepted).
     #[arg(value_name = "SERVICE/COMMAND")]
     path: String,

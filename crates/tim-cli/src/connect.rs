@@ -16,22 +16,22 @@ use crate::global::GlobalOpts;
 
 /// Whether no address or credential setting was given at all.
 pub(crate) fn is_unconfigured(global: &GlobalOpts) -> bool {
-    global.base_url.is_none()
-        && global.region.is_none()
+    global.service.base_url.is_none()
+        && global.service.region.is_none()
         && global.sdkappid.is_none()
         && global.key.is_none()
-        && global.usersig.is_none()
+        && global.service.usersig.is_none()
 }
 
 /// Builds the client the global options describe. `rate` overrides the default limit of 200
 /// calls per second (`Some(0)` switches it off).
 pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, CliError> {
     let builder = Client::builder().admin(global.admin.clone());
-    let builder = match (rate, &global.redis) {
+    let builder = match (rate, &global.service.redis) {
         (Some(0), _) => builder.no_rate_limit(),
         (rate, Some(url)) => {
-            let mut redis =
-                tim_limiter_redis::RedisLimiter::builder(url.expose()).replicas(global.replicas);
+            let mut redis = tim_limiter_redis::RedisLimiter::builder(url.expose())
+                .replicas(global.service.replicas);
             if let Some(n) = rate {
                 redis = redis.rate_limit(RateLimit::per_second(n));
             }
@@ -59,7 +59,7 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
             .map_err(|e| CliError::Usage(e.to_string()));
     }
     // A region fails over to its backup domain when the primary cannot be connected to.
-    let builder = match (&global.base_url, &global.region) {
+    let builder = match (&global.service.base_url, &global.service.region) {
         (Some(url), _) => builder
             .base(BaseUrl::custom(url).map_err(|e| CliError::Usage(format!("--base-url: {e}")))?),
         (None, Some(region)) => {
@@ -80,7 +80,7 @@ pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, C
     let builder = builder
         .sdk_app_id(sdk_app_id)
         .shared_transport(Arc::new(HyperTransport::new()));
-    let builder = match (&global.key, &global.usersig) {
+    let builder = match (&global.key, &global.service.usersig) {
         (Some(key), _) => builder.secret_key(SecretKey::new(key.expose())),
         (None, Some(sig)) => builder.usersig(UserSig::from_string(sig.expose().to_owned())),
         (None, None) => {

@@ -20,6 +20,10 @@ use crate::output::{Format, Printer};
 /// List, delete and export conversation lists (`v4/recentcontact/*`).
 #[derive(Debug, Args)]
 pub(crate) struct ContactsArgs {
+    // Where the service is: parsed here so the options are listed and taken after the
+    // subcommand's name; read through the merged `GlobalOpts::service`.
+    #[command(flatten)]
+    _service: crate::global::ServiceOpts,
     #[command(subcommand)]
     command: ContactsCommand,
 }

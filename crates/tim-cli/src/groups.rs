@@ -17,6 +17,10 @@ use crate::targets::{OptionalTargets, Targets, check_missing, check_partial, esc
 /// Conversation groups of an account (`v4/recentcontact/*_contact_group`).
 #[derive(Debug, Args)]
 pub(crate) struct GroupsArgs {
+    // Where the service is: parsed here so the options are listed and taken after the
+    // subcommand's name; read through the merged `GlobalOpts::service`.
+    #[command(flatten)]
+    _service: crate::global::ServiceOpts,
     #[command(subcommand)]
     command: GroupsCommand,
 }

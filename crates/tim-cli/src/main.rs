@@ -69,7 +69,8 @@ enum Command {
 }
 
 fn parse() -> Result<Cli, clap::Error> {
-    let matches = Cli::command().try_get_matches()?;
+    let matches = global::command(Cli::command()).try_get_matches()?;
+    global::check_service_options(&matches)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     global::resolve_credentials(&mut cli.global, &matches)?;
     Ok(cli)
@@ -135,7 +136,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             // Generated into memory, then written once: a reader that closes the pipe early
             // (`| head -3`) is a quiet exit, not a panic inside the generator.
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "tim", &mut script);
+            clap_complete::generate(
+                shell,
+                &mut global::command(Cli::command()),
+                "tim",
+                &mut script,
+            );
             use std::io::Write as _;
             let mut out = std::io::stdout().lock();
             out.write_all(&script)

@@ -13,6 +13,10 @@ use crate::targets::{Targets, check_partial};
 /// Standard and custom marks of conversations (`v4/recentcontact/mark_contact`).
 #[derive(Debug, Args)]
 pub(crate) struct MarksArgs {
+    // Where the service is: parsed here so the options are listed and taken after the
+    // subcommand's name; read through the merged `GlobalOpts::service`.
+    #[command(flatten)]
+    _service: crate::global::ServiceOpts,
     #[command(subcommand)]
     command: MarksCommand,
 }

@@ -246,3 +246,125 @@ fn redis_option_shares_the_limit_and_falls_back_without_printing_its_password() 
     );
     assert!(!err.contains("hunter2-secret"), "{err}");
 }
+
+/// The service options (`--base-url`, `--region`, `--usersig`, `--redis`, `--replicas`) belong to
+/// the commands that call the service: `tim emulator serve --help` does not list them, the
+/// service commands do, they work before or after the subcommand's name, and given before a
+/// command that ignores them they are a usage error instead of being dropped silently.
+#[test]
+fn service_options_are_listed_only_where_they_apply() {
+    const SERVICE: [&str; 5] = [
+        "--base-url",
+        "--region",
+        "--usersig",
+        "--redis",
+        "--replicas",
+    ];
+    let help = |args: &[&str]| {
+        let o = tim().args(args).arg("--help").output().expect("runs");
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let serve_help = help(&["emulator", "serve"]);
+    for option in SERVICE {
+        assert!(
+            !serve_help.contains(option),
+            "serve --help lists {option}:\n{serve_help}"
+        );
+    }
+    // The emulated app's credentials still apply to serve.
+    for option in ["--sdkappid", "--key", "--admin"] {
+        assert!(
+            serve_help.contains(option),
+            "serve --help lacks {option}:\n{serve_help}"
+        );
+    }
+    for command in [
+        &["contacts", "list"][..],
+        &["groups", "list"],
+        &["marks", "set"],
+        &["api"],
+    ] {
+        let text = help(command);
+        for option in SERVICE {
+            assert!(
+                text.contains(option),
+                "{command:?} --help lacks {option}:\n{text}"
+            );
+        }
+    }
+
+    // Before and after the subcommand's name, both reach the client.
+    let e = serve(&["--demo"]);
+    for args in [
+        vec![
+            "--base-url",
+            e.url.as_str(),
+            "contacts",
+            "list",
+            "--from",
+            "alice",
+        ],
+        vec![
+            "contacts",
+            "list",
+            "--base-url",
+            e.url.as_str(),
+            "--from",
+            "alice",
+        ],
+        vec![
+            "contacts",
+            "--base-url",
+            e.url.as_str(),
+            "list",
+            "--from",
+            "alice",
+        ],
+    ] {
+        let o = tim()
+            .args(["--sdkappid", "1400000000", "--key", KEY])
+            .args(&args)
+            .args(["--format", "jsonl"])
+            .output()
+            .expect("runs");
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).lines().count(),
+            100,
+            "{args:?}: one page of alice's conversations"
+        );
+    }
+    // An explicit option wins over the environment wherever it is given.
+    let o = tim()
+        .env("TIM_BASE_URL", "http://127.0.0.1:9")
+        .args(["--sdkappid", "1400000000", "--key", KEY])
+        .args(["contacts", "list", "--from", "alice", "--base-url", &e.url])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Given before a command that does not call the service: refused, naming the option.
+    let o = tim()
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "emulator",
+            "serve",
+            "--demo",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--base-url does not apply to `tim emulator`"),
+        "{}",
+        stderr(&o)
+    );
+    // After `serve`, clap itself refuses it as an unknown argument.
+    let o = tim()
+        .args(["emulator", "serve", "--demo", "--usersig", "x"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}

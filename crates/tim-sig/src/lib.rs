@@ -37,9 +37,10 @@
 //!   the time.
 //! * **Audited building blocks.** The MAC is RustCrypto's [`hmac::Hmac`]`<`[`sha2::Sha256`]`>`
 //!   (keyed once per [`SecretKey`], tags compared in constant time by `hmac` itself), and the
-//!   document is read by `serde_json`; this crate writes no cryptographic primitive and no JSON
-//!   parser. The dependencies are `hmac`, `sha2`, `base64`, `flate2`, `serde`, `serde_json`,
-//!   `zeroize` and `thiserror`, and nothing else.
+//!   document is read by `serde_json`, the base64 layers by `base64` and the zlib stream by
+//!   `miniz_oxide`; this crate writes no cryptographic primitive and no parser of untrusted
+//!   bytes. The dependencies are `hmac`, `sha2`, `base64`, `miniz_oxide`, `adler2`, `serde`,
+//!   `serde_json`, `zeroize` and `thiserror`, and nothing else.
 //! * **Interoperable.** [`verify`] accepts tokens from every official library, whatever their
 //!   JSON key order, whitespace, escaping (PHP's `\/`) or zlib level; the known answers of the
 //!   official Python and Node signers are in the test suite. [`sign`] emits what the service
