@@ -37,6 +37,10 @@ pub(crate) struct GlobalOpts {
     /// to 1/N of it.
     #[arg(long, env = "TIM_REPLICAS", global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) replicas: u32,
+    /// The longest one attempt of a call may take, in milliseconds, before it counts as a
+    /// timeout and is retried (default 30000).
+    #[arg(long, env = "TIM_TIMEOUT_MS", global = true, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) timeout_ms: Option<u64>,
     /// Print the client's tracing output (calls, pages, attempts, error codes) on stderr. The key
     /// and the UserSig never appear in it.
     #[arg(long, short = 'v', global = true)]
@@ -118,6 +122,7 @@ mod tests {
             usersig: Some(Redacted("eJy-the-usersig".into())),
             redis: Some(Redacted("redis://:the-redis-password@h".into())),
             replicas: 1,
+            timeout_ms: None,
             verbose: false,
         };
         let debug = format!("{opts:?}");
