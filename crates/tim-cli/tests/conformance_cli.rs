@@ -123,6 +123,21 @@ fn bad_clients_fail_the_scenarios_they_should() {
         "{reason}"
     );
 
+    // Uses one fixed UserSig instead of signing from TIM_KEY: cannot renew it after 70001.
+    let (_, doc) = conformance(
+        &["--scenario", "usersig-expiry"],
+        &format!(
+            r#"export TIM_USERSIG="$("$0" sig gen --identifier "$TIM_ADMIN")"; unset TIM_KEY; {TIM_CLIENT}"#
+        ),
+    );
+    let s = scenario(&doc, "usersig-expiry");
+    assert_eq!(s["pass"], false, "{s:#}");
+    let failures = s["failures"].to_string();
+    assert!(
+        failures.contains("lost 6 of 10 conversations"),
+        "{failures}"
+    );
+
     // Ignores TIM_TIMEOUT_MS (tim's own default is 30 s): still waiting when the time is up.
     let (_, doc) = conformance(
         &["--scenario", "slow-reply", "--timeout", "4"],

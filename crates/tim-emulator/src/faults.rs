@@ -529,9 +529,48 @@ mod tests {
             "drop,foo=1",
             "status=5",
             "latency=3h",
+            "pass=1",
+            "unknown-item=2",
+            "extra-fields=x",
+            "expire-usersig=1s",
         ] {
             assert!(f.apply_spec(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_conformance_faults_parse_and_pass_draws_no_rate() {
+        let mut f = Faults::new(1);
+        for spec in [
+            "pass,count=2",
+            "unknown-item",
+            "extra-fields,rate=1",
+            "expire-usersig",
+        ] {
+            f.apply_spec(spec).expect(spec);
+        }
+        let pending: Vec<String> = f.pending().map(|s| s.fault.to_string()).collect();
+        assert_eq!(pending, ["pass", "unknown-item", "expire-usersig"]);
+        // `pass` answers normally even though `extra-fields` is drawn for every other request.
+        for _ in 0..2 {
+            assert_eq!(f.decide("recentcontact/get_list", true).fault, None);
+        }
+        assert_eq!(
+            f.decide("recentcontact/get_list", true).fault,
+            Some(Fault::UnknownItem)
+        );
+        // Paging faults skip a call that is not paged.
+        assert_eq!(
+            f.decide("recentcontact/delete", false).fault,
+            Some(Fault::ExpireUserSig)
+        );
+        assert_eq!(
+            f.decide("recentcontact/get_list", true).fault,
+            Some(Fault::ExtraFields)
+        );
+        let mut g = Faults::new(1);
+        g.apply_spec("pass,rate=1").expect("spec");
+        assert_eq!(g.decide("recentcontact/get_list", true).fault, None);
     }
 
     #[test]
