@@ -26,7 +26,12 @@ pub(crate) fn is_unconfigured(global: &GlobalOpts) -> bool {
 /// Builds the client the global options describe. `rate` overrides the default limit of 200
 /// calls per second (`Some(0)` switches it off).
 pub(crate) fn client(global: &GlobalOpts, rate: Option<u32>) -> Result<Client, CliError> {
-    let builder = Client::builder().admin(global.admin.clone());
+    let mut builder = Client::builder().admin(global.admin.clone());
+    if let Some(ms) = global.service.timeout_ms {
+        let mut retry = tim_client::RetryPolicy::default();
+        retry.attempt_timeout = Some(std::time::Duration::from_millis(ms));
+        builder = builder.retry(retry);
+    }
     let builder = match (rate, &global.service.redis) {
         (Some(0), _) => builder.no_rate_limit(),
         (rate, Some(url)) => {

@@ -42,6 +42,9 @@ pub(crate) enum CliError {
     /// shell reports SIGINT).
     #[error("{0}")]
     Interrupted(String),
+    /// A check failed: some conformance scenarios did not pass (exit code 1).
+    #[error("{0}")]
+    Failed(String),
     /// stdout was closed by its reader (`| head`): stop quietly (exit code 0).
     #[error("output closed by its reader")]
     BrokenPipe,
@@ -54,7 +57,7 @@ impl CliError {
             CliError::BrokenPipe => 0,
             CliError::Interrupted(_) => 130,
             CliError::Usage(_) => EXIT_USAGE,
-            CliError::Verify(_) | CliError::Io(_) => 1,
+            CliError::Verify(_) | CliError::Io(_) | CliError::Failed(_) => 1,
             CliError::Service(..) | CliError::Partial(_) => EXIT_SERVICE,
             CliError::Transport(_) => EXIT_TRANSPORT,
             CliError::Protocol(_) => EXIT_PROTOCOL,

@@ -55,10 +55,21 @@ pub(crate) struct ServiceOpts {
     /// to 1/N of it.
     #[arg(long, env = "TIM_REPLICAS", global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) replicas: u32,
+    /// The longest one attempt of a call may take, in milliseconds, before it counts as a
+    /// timeout and is retried (default 30000).
+    #[arg(long, env = "TIM_TIMEOUT_MS", global = true, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) timeout_ms: Option<u64>,
 }
 
 /// The ids of [`ServiceOpts`]' arguments.
-const SERVICE_IDS: [&str; 5] = ["base_url", "region", "usersig", "redis", "replicas"];
+const SERVICE_IDS: [&str; 6] = [
+    "base_url",
+    "region",
+    "usersig",
+    "redis",
+    "replicas",
+    "timeout_ms",
+];
 
 /// The subcommands that call the service and so take [`ServiceOpts`].
 const SERVICE_COMMANDS: [&str; 4] = ["contacts", "groups", "marks", "api"];
@@ -173,6 +184,7 @@ mod tests {
                 usersig: Some(Redacted("eJy-the-usersig".into())),
                 redis: Some(Redacted("redis://:the-redis-password@h".into())),
                 replicas: 1,
+                timeout_ms: None,
             },
         };
         let debug = format!("{opts:?}");

@@ -1,10 +1,11 @@
 //! `tim`: the command-line face of the tim toolkit for the Tencent Cloud IM REST API.
 //!
 //! Global options (each with an environment variable) describe the app and the service; the
-//! subcommands (`contacts`, `groups`, `marks`, `api`, `sig`, `emulator`, `completions`) share
-//! them. See `docs/cli.md` for the whole manual.
+//! subcommands (`contacts`, `groups`, `marks`, `api`, `sig`, `emulator`, `conformance`,
+//! `completions`) share them. See `docs/cli.md` for the whole manual.
 
 mod api;
+mod conformance;
 mod connect;
 mod contacts;
 mod emulator;
@@ -62,6 +63,10 @@ enum Command {
     ///
     /// Example: tim --sdkappid 1400000000 --key "$KEY" sig gen --identifier administrator
     Sig(sig::SigArgs),
+    /// Judge another client of the conversation list against the emulator's fault scenarios.
+    ///
+    /// Example: tim conformance client -- sh -c 'tim contacts list --from "$TIM_ACCOUNT" --all --format jsonl'
+    Conformance(conformance::ConformanceArgs),
     /// Run a fake of the IM REST service (tests, CI, demos).
     ///
     /// Example: tim emulator serve --demo --listen 127.0.0.1:0
@@ -154,6 +159,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Marks(args) => marks::run(&cli.global, args),
         Command::Api(args) => api::run(&cli.global, args),
         Command::Emulator(args) => emulator::run(&cli.global, args),
+        Command::Conformance(args) => conformance::run(args),
     }
 }
 

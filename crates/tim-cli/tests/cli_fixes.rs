@@ -253,12 +253,13 @@ fn redis_option_shares_the_limit_and_falls_back_without_printing_its_password() 
 /// command that ignores them they are a usage error instead of being dropped silently.
 #[test]
 fn service_options_are_listed_only_where_they_apply() {
-    const SERVICE: [&str; 5] = [
+    const SERVICE: [&str; 6] = [
         "--base-url",
         "--region",
         "--usersig",
         "--redis",
         "--replicas",
+        "--timeout-ms",
     ];
     let help = |args: &[&str]| {
         let o = tim().args(args).arg("--help").output().expect("runs");

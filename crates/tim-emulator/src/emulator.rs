@@ -110,6 +110,13 @@ pub struct LogEntry {
     pub error_code: Option<i64>,
     /// The fault injected, as its spec (`drop`, `code=70001`, ...).
     pub fault: Option<String>,
+    /// How long the answer was held back (latency, jitter and delay faults) before it was sent.
+    #[serde(serialize_with = "ser_duration_ms", rename = "delay_ms")]
+    pub delay: Duration,
+    /// The answer's body as sent (lossy UTF-8, at most 4 KiB; only the part sent before the cut
+    /// for a truncated answer; empty for a dropped connection), e.g. to read the cursor a page
+    /// answered.
+    pub reply: String,
 }
 
 /// Call counts and peak rates of one API (or of the whole app) since start-up or the last
@@ -469,11 +476,20 @@ impl Emulator {
             status: 0,
             error_code: None,
             fault: None,
+            delay: Duration::ZERO,
+            reply: String::new(),
         };
         let reply = self.api_inner(now, &request, &mut entry);
         entry.status = match reply.delivery {
             Delivery::Drop => 0,
             _ => reply.response.status().as_u16(),
+        };
+        entry.delay = reply.delay;
+        let body = reply.response.body();
+        entry.reply = match reply.delivery {
+            Delivery::Drop => String::new(),
+            Delivery::Truncate { after } => body_preview(&body.slice(..after.min(body.len()))),
+            _ => body_preview(body),
         };
         self.record(entry);
         reply
@@ -512,6 +528,7 @@ impl Emulator {
         let mut delay = decision.delay;
         let mut page_fault = PageFault::None;
         let mut truncate = false;
+        let mut rewrite = None;
         if let Some(fault) = &decision.fault {
             entry.fault = Some(fault.to_string());
             match fault {
@@ -540,9 +557,29 @@ impl Emulator {
                 Fault::Truncate => truncate = true,
                 Fault::StalledCursor => page_fault = PageFault::Stalled,
                 Fault::EmptyPage => page_fault = PageFault::Empty,
+                Fault::Pass => {}
+                Fault::UnknownItem | Fault::ExtraFields => rewrite = Some(fault.clone()),
+                Fault::ExpireUserSig => {
+                    // Answered just after the next second starts, so that a UserSig signed once
+                    // the answer has arrived is issued later than every UserSig now expired.
+                    let second = now.as_secs();
+                    self.faults.expire_usersigs_through(second);
+                    let wait = Duration::from_secs(second.saturating_add(1)).saturating_sub(now)
+                        + Duration::from_millis(5);
+                    return self.fail(
+                        delay.saturating_add(wait),
+                        codes::USERSIG_EXPIRED.into(),
+                        entry,
+                    );
+                }
             }
         }
-        let result = self.call(now, &api, request, page_fault);
+        let mut result = self.call(now, &api, request, page_fault);
+        if let (Some(fault), Ok(response)) = (&rewrite, &mut result)
+            && let Some(body) = crate::faults::rewrite_items(fault, response.body())
+        {
+            *response.body_mut() = Bytes::from(body);
+        }
         let mut reply = match result {
             Ok(response) => Reply {
                 response,
@@ -664,15 +701,25 @@ impl Emulator {
         identifier: &str,
         now: u64,
     ) -> Result<(), ApiFailure> {
+        let expired_by_fault = || {
+            fail(
+                codes::USERSIG_EXPIRED,
+                "issued before the expire-usersig fault fired: sign a new one",
+            )
+        };
         if let Some(c) = self.verified.get(usersig)
             && c.sdk_app_id == sdk_app_id
             && c.identifier == identifier
             && !c.is_expired_at(now)
         {
+            if self.faults.usersig_expired(c.time) {
+                return Err(expired_by_fault());
+            }
             return Ok(());
         }
         let expected = Expected::new(sdk_app_id, identifier);
         match tim_sig::verify(&self.key, usersig, &expected, now) {
+            Ok(claims) if self.faults.usersig_expired(claims.time) => Err(expired_by_fault()),
             Ok(claims) => {
                 if self.verified.len() >= 1024 {
                     self.verified.clear();

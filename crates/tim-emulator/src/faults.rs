@@ -27,12 +27,88 @@ pub enum Fault {
     /// get_list only: answer zero items with `CompleteFlag` 0 and a moved cursor that loses
     /// nothing.
     EmptyPage,
+    /// Answer normally: a scripted placeholder, so that a script can say "the first N requests
+    /// pass" (`pass,count=2` queued before another fault). No probabilistic fault is drawn for
+    /// the request it answers.
+    Pass,
+    /// Paged APIs only: execute the request, then insert an item of a kind no client knows
+    /// (`"Type": 99`, see [`unknown_item`]) in the middle of each item array of the answer.
+    /// The cursor is unchanged: the known items around it must all be kept.
+    UnknownItem,
+    /// Paged APIs only: execute the request, then add fields no client knows (see
+    /// [`EXTRA_FIELDS`]) to every item of the answer and to its envelope.
+    ExtraFields,
+    /// Answer `ErrorCode` 70001 (UserSig expired) without executing the request, delayed until
+    /// just after the start of the next second of the emulator's clock; from then on every
+    /// UserSig issued (`TLS.time`) at or before the second of this request is refused with
+    /// 70001 too. A client passes by signing a new UserSig after the answer arrives, as it would
+    /// when a real UserSig runs out mid-walk.
+    ExpireUserSig,
+}
+
+/// The `Type` of the item [`Fault::UnknownItem`] inserts: no documented kind.
+pub const UNKNOWN_ITEM_TYPE: u64 = 99;
+
+/// The fields [`Fault::ExtraFields`] adds to every item (and to the envelope), as
+/// `(name, JSON text)`: a string, an object with an array inside, and a number.
+pub const EXTRA_FIELDS: &[(&str, &str)] = &[
+    ("FutureString", r#""added by the extra-fields fault""#),
+    ("FutureObject", r#"{"Nested":[1,"two",null,{"Deep":true}]}"#),
+    ("FutureNumber", "42"),
+];
+
+/// The item [`Fault::UnknownItem`] inserts: `Type` [`UNKNOWN_ITEM_TYPE`], a `ConformanceProbe`
+/// marker, and the usual `MsgTime` and `TopFlag`.
+pub fn unknown_item() -> serde_json::Value {
+    serde_json::json!({
+        "Type": UNKNOWN_ITEM_TYPE,
+        "ConformanceProbe": "unknown-type",
+        "FutureId": "probe-1",
+        "MsgTime": 1_700_000_000u64,
+        "TopFlag": 0,
+    })
+}
+
+/// The answer body `fault` ([`Fault::UnknownItem`], [`Fault::ExtraFields`]) makes of `body`: every
+/// top-level array of objects is an item array. `None` when the body is not a JSON object or the
+/// fault does not rewrite bodies (the answer is then sent unchanged). The envelope's keys come
+/// out in sorted order (a JSON object is unordered).
+pub(crate) fn rewrite_items(fault: &Fault, body: &[u8]) -> Option<Vec<u8>> {
+    use serde_json::Value;
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object_mut()?;
+    let extra = || {
+        EXTRA_FIELDS
+            .iter()
+            .filter_map(|(k, v)| Some(((*k).to_owned(), serde_json::from_str::<Value>(v).ok()?)))
+    };
+    for items in object.values_mut().filter_map(Value::as_array_mut) {
+        if !items.iter().all(Value::is_object) {
+            continue;
+        }
+        match fault {
+            Fault::UnknownItem => items.insert(items.len() / 2, unknown_item()),
+            Fault::ExtraFields => {
+                for item in items.iter_mut().filter_map(Value::as_object_mut) {
+                    item.extend(extra());
+                }
+            }
+            _ => return None,
+        }
+    }
+    if *fault == Fault::ExtraFields {
+        object.extend(extra());
+    }
+    serde_json::to_vec(&value).ok()
 }
 
 impl Fault {
     /// Whether the fault only makes sense for a paged API.
     fn paging_only(&self) -> bool {
-        matches!(self, Fault::StalledCursor | Fault::EmptyPage)
+        matches!(
+            self,
+            Fault::StalledCursor | Fault::EmptyPage | Fault::UnknownItem | Fault::ExtraFields
+        )
     }
 }
 
@@ -46,6 +122,10 @@ impl fmt::Display for Fault {
             Fault::Drop => f.write_str("drop"),
             Fault::StalledCursor => f.write_str("stall"),
             Fault::EmptyPage => f.write_str("empty"),
+            Fault::Pass => f.write_str("pass"),
+            Fault::UnknownItem => f.write_str("unknown-item"),
+            Fault::ExtraFields => f.write_str("extra-fields"),
+            Fault::ExpireUserSig => f.write_str("expire-usersig"),
         }
     }
 }
@@ -58,7 +138,8 @@ pub struct Scripted {
     /// How many more matching requests it answers.
     pub remaining: u32,
     /// The API it applies to, as `servicename/command` (e.g. `recentcontact/get_list`); `None`
-    /// means every API (get_list only for [`Fault::StalledCursor`] and [`Fault::EmptyPage`]).
+    /// means every API (paged APIs only for [`Fault::StalledCursor`], [`Fault::EmptyPage`],
+    /// [`Fault::UnknownItem`] and [`Fault::ExtraFields`]).
     pub api: Option<String>,
 }
 
@@ -102,6 +183,8 @@ pub struct Faults {
     latency: Duration,
     jitter: Duration,
     rng: SplitMix64,
+    /// Set by [`Fault::ExpireUserSig`]: UserSigs issued at or before this second are expired.
+    usersigs_expired_through: Option<u64>,
 }
 
 impl fmt::Debug for Faults {
@@ -111,6 +194,7 @@ impl fmt::Debug for Faults {
             .field("rates", &self.rates)
             .field("latency", &self.latency)
             .field("jitter", &self.jitter)
+            .field("usersigs_expired_through", &self.usersigs_expired_through)
             .finish_non_exhaustive()
     }
 }
@@ -131,15 +215,37 @@ impl Faults {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             rng: SplitMix64(seed),
+            usersigs_expired_through: None,
         }
     }
 
-    /// Removes every fault and the latency (the random sequence goes on).
+    /// Removes every fault and the latency, and forgets which UserSigs
+    /// [`Fault::ExpireUserSig`] expired (the random sequence goes on).
     pub fn clear(&mut self) {
         self.script.clear();
         self.rates.clear();
         self.latency = Duration::ZERO;
         self.jitter = Duration::ZERO;
+        self.usersigs_expired_through = None;
+    }
+
+    /// The second (Unix time) at or before which issued UserSigs are refused as expired, once a
+    /// [`Fault::ExpireUserSig`] has fired.
+    pub fn usersigs_expired_through(&self) -> Option<u64> {
+        self.usersigs_expired_through
+    }
+
+    /// Expires every UserSig issued at or before `second` (it only moves forward).
+    pub(crate) fn expire_usersigs_through(&mut self, second: u64) {
+        self.usersigs_expired_through = Some(
+            self.usersigs_expired_through
+                .map_or(second, |s| s.max(second)),
+        );
+    }
+
+    /// Whether a UserSig issued (`TLS.time`) at `issued` was expired by [`Fault::ExpireUserSig`].
+    pub(crate) fn usersig_expired(&self, issued: u64) -> bool {
+        self.usersigs_expired_through.is_some_and(|t| issued <= t)
     }
 
     /// Restarts the random sequence from `seed`.
@@ -204,7 +310,8 @@ impl Faults {
 
     /// Adds the fault a spec string describes (the syntax of `tim emulator serve --fault` and
     /// `POST /_emulator/faults`), e.g. `code=70001,count=2`, `status=502,rate=0.1`,
-    /// `drop,api=recentcontact/delete`, `latency=20ms,jitter=5ms`, `stall`, `empty,count=3`.
+    /// `drop,api=recentcontact/delete`, `latency=20ms,jitter=5ms`, `stall`, `empty,count=3`,
+    /// `pass,count=2`, `unknown-item`, `extra-fields,rate=1`, `expire-usersig`.
     pub fn apply_spec(&mut self, spec: &str) -> Result<(), FaultSpecError> {
         let mut items = spec.split(',').map(str::trim).filter(|s| !s.is_empty());
         let head = items.next().ok_or(FaultSpecError::Empty)?;
@@ -253,8 +360,16 @@ impl Faults {
             ("drop", None) => Fault::Drop,
             ("stall", None) => Fault::StalledCursor,
             ("empty", None) => Fault::EmptyPage,
+            ("pass", None) => Fault::Pass,
+            ("unknown-item", None) => Fault::UnknownItem,
+            ("extra-fields", None) => Fault::ExtraFields,
+            ("expire-usersig", None) => Fault::ExpireUserSig,
             ("latency" | "code" | "status" | "delay", None)
-            | ("truncate" | "drop" | "stall" | "empty", Some(_)) => return Err(bad()),
+            | (
+                "truncate" | "drop" | "stall" | "empty" | "pass" | "unknown-item" | "extra-fields"
+                | "expire-usersig",
+                Some(_),
+            ) => return Err(bad()),
             _ => return Err(FaultSpecError::UnknownKind(kind.to_owned())),
         };
         match (count, rate) {
@@ -277,19 +392,24 @@ impl Faults {
             want.as_deref().is_none_or(|w| w == api) && (!fault.paging_only() || paged)
         };
         let mut fault = None;
+        let mut passed = false;
         if let Some(i) = self.script.iter().position(|s| matches(&s.fault, &s.api))
             && let Some(s) = self.script.get_mut(i)
         {
             s.remaining -= 1;
-            fault = Some(s.fault.clone());
+            match s.fault {
+                Fault::Pass => passed = true,
+                _ => fault = Some(s.fault.clone()),
+            }
             if s.remaining == 0 {
                 self.script.remove(i);
             }
         }
-        if fault.is_none() {
+        if fault.is_none() && !passed {
             for r in &self.rates {
                 if matches(&r.fault, &r.api) && self.rng.unit() < r.probability {
-                    fault = Some(r.fault.clone());
+                    // A drawn `pass` answers normally, like no fault at all.
+                    fault = Some(r.fault.clone()).filter(|f| *f != Fault::Pass);
                     break;
                 }
             }
@@ -409,9 +529,48 @@ mod tests {
             "drop,foo=1",
             "status=5",
             "latency=3h",
+            "pass=1",
+            "unknown-item=2",
+            "extra-fields=x",
+            "expire-usersig=1s",
         ] {
             assert!(f.apply_spec(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_conformance_faults_parse_and_pass_draws_no_rate() {
+        let mut f = Faults::new(1);
+        for spec in [
+            "pass,count=2",
+            "unknown-item",
+            "extra-fields,rate=1",
+            "expire-usersig",
+        ] {
+            f.apply_spec(spec).expect(spec);
+        }
+        let pending: Vec<String> = f.pending().map(|s| s.fault.to_string()).collect();
+        assert_eq!(pending, ["pass", "unknown-item", "expire-usersig"]);
+        // `pass` answers normally even though `extra-fields` is drawn for every other request.
+        for _ in 0..2 {
+            assert_eq!(f.decide("recentcontact/get_list", true).fault, None);
+        }
+        assert_eq!(
+            f.decide("recentcontact/get_list", true).fault,
+            Some(Fault::UnknownItem)
+        );
+        // Paging faults skip a call that is not paged.
+        assert_eq!(
+            f.decide("recentcontact/delete", false).fault,
+            Some(Fault::ExpireUserSig)
+        );
+        assert_eq!(
+            f.decide("recentcontact/get_list", true).fault,
+            Some(Fault::ExtraFields)
+        );
+        let mut g = Faults::new(1);
+        g.apply_spec("pass,rate=1").expect("spec");
+        assert_eq!(g.decide("recentcontact/get_list", true).fault, None);
     }
 
     #[test]

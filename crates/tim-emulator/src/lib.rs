@@ -81,7 +81,9 @@ mod wire;
 pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault};
 pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
 pub use emulator::{CallStats, Config, Delivery, Emulator, LogEntry, Reply};
-pub use faults::{Fault, FaultSpecError, Faults, Rate, Scripted};
+pub use faults::{
+    EXTRA_FIELDS, Fault, FaultSpecError, Faults, Rate, Scripted, UNKNOWN_ITEM_TYPE, unknown_item,
+};
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]
 pub use server::{DEFAULT_MAX_BODY, Server, ServerOptions};
