@@ -84,7 +84,6 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -93,9 +92,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use rustls::RootCertStore;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
+use tim_transport::tls::Roots;
+pub use tim_transport::tls::{PemError, RootsError};
 use tim_transport::{Transport, TransportError, TransportErrorKind, async_trait};
 
 /// The default connect and request timeouts: 10 seconds.
@@ -255,13 +253,6 @@ fn chain_io_kind(error: &(dyn StdError + 'static)) -> Option<io::ErrorKind> {
     None
 }
 
-/// A trusted root certificate given to the builder.
-#[derive(Clone)]
-enum Root {
-    Pem(Vec<u8>),
-    Der(Vec<u8>),
-}
-
 /// Builds a [`HyperTransport`]; see [`HyperTransport::builder`].
 #[derive(Clone)]
 pub struct HyperTransportBuilder {
@@ -269,9 +260,7 @@ pub struct HyperTransportBuilder {
     request_timeout: Option<Duration>,
     pool_idle_timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
-    webpki_roots: bool,
-    native_roots: bool,
-    roots: Vec<Root>,
+    roots: Roots,
     tls_config: Option<rustls::ClientConfig>,
 }
 
@@ -282,9 +271,7 @@ impl Default for HyperTransportBuilder {
             request_timeout: Some(DEFAULT_TIMEOUT),
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
             pool_max_idle_per_host: usize::MAX,
-            webpki_roots: true,
-            native_roots: false,
-            roots: Vec::new(),
+            roots: Roots::default(),
             tls_config: None,
         }
     }
@@ -297,9 +284,7 @@ impl fmt::Debug for HyperTransportBuilder {
             .field("request_timeout", &self.request_timeout)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
-            .field("webpki_roots", &self.webpki_roots)
-            .field("native_roots", &self.native_roots)
-            .field("extra_roots", &self.roots.len())
+            .field("roots", &self.roots)
             .field("custom_tls_config", &self.tls_config.is_some())
             .finish()
     }
@@ -340,7 +325,7 @@ impl HyperTransportBuilder {
     /// Default `true`.
     #[must_use]
     pub fn webpki_roots(mut self, enabled: bool) -> Self {
-        self.webpki_roots = enabled;
+        self.roots = self.roots.webpki(enabled);
         self
     }
 
@@ -348,7 +333,7 @@ impl HyperTransportBuilder {
     /// by `rustls-native-certs` in [`build`](Self::build). Default `false`.
     #[must_use]
     pub fn native_roots(mut self, enabled: bool) -> Self {
-        self.native_roots = enabled;
+        self.roots = self.roots.native(enabled);
         self
     }
 
@@ -356,14 +341,14 @@ impl HyperTransportBuilder {
     /// test server's self-signed certificate. Parsed in [`build`](Self::build).
     #[must_use]
     pub fn root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.roots.push(Root::Pem(pem.as_ref().to_vec()));
+        self.roots = self.roots.pem(pem);
         self
     }
 
     /// Also trusts the DER-encoded certificate `der`. Checked in [`build`](Self::build).
     #[must_use]
     pub fn root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.roots.push(Root::Der(der.into()));
+        self.roots = self.roots.der(der);
         self
     }
 
@@ -393,7 +378,7 @@ impl HyperTransportBuilder {
                 config.alpn_protocols.clear();
                 config
             }
-            None => rustls_config(self.webpki_roots, self.native_roots, &self.roots)?,
+            None => self.roots.client_config()?,
         };
 
         let mut http = HttpConnector::new();
@@ -422,91 +407,15 @@ impl HyperTransportBuilder {
     }
 }
 
-fn rustls_config(
-    webpki: bool,
-    native: bool,
-    extra: &[Root],
-) -> Result<rustls::ClientConfig, BuildError> {
-    let mut store = RootCertStore::empty();
-    if webpki {
-        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    if native {
-        let loaded = rustls_native_certs::load_native_certs();
-        let (added, _ignored) = store.add_parsable_certificates(loaded.certs);
-        if added == 0 {
-            return Err(BuildError::NativeRoots {
-                errors: loaded.errors.len(),
-            });
-        }
-    }
-    for root in extra {
-        match root {
-            Root::Pem(pem) => {
-                let mut found = 0;
-                for cert in CertificateDer::pem_slice_iter(pem) {
-                    let cert = cert.map_err(|e| BuildError::Pem(PemError(e)))?;
-                    store.add(cert).map_err(BuildError::Certificate)?;
-                    found += 1;
-                }
-                if found == 0 {
-                    return Err(BuildError::NoCertificateInPem);
-                }
-            }
-            Root::Der(der) => {
-                store
-                    .add(CertificateDer::from(der.clone()))
-                    .map_err(BuildError::Certificate)?;
-            }
-        }
-    }
-    if store.is_empty() {
-        return Err(BuildError::NoRoots);
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(BuildError::Certificate)?
-        .with_root_certificates(store)
-        .with_no_client_auth();
-    Ok(config)
-}
-
 /// Why [`HyperTransportBuilder::build`] failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// A PEM root certificate could not be parsed.
-    #[error("invalid pem root certificate")]
-    Pem(#[source] PemError),
-    /// A PEM input held no `CERTIFICATE` block.
-    #[error("no certificate in pem input")]
-    NoCertificateInPem,
-    /// rustls rejected a root certificate or the configuration.
-    #[error("invalid tls configuration")]
-    Certificate(#[source] rustls::Error),
-    /// Native roots were asked for, but none could be loaded.
-    #[error("no native root certificate could be loaded ({errors} errors)")]
-    NativeRoots {
-        /// How many errors `rustls-native-certs` reported.
-        errors: usize,
-    },
-    /// No root certificate is trusted: web PKI roots are off and no other root was given.
-    #[error("no trusted root certificate configured")]
-    NoRoots,
+    /// The trusted roots could not be used (a root does not parse, native roots were asked for
+    /// and none could be loaded, or nothing is trusted at all).
+    #[error(transparent)]
+    Roots(#[from] RootsError),
 }
-
-/// A PEM parsing error; the source of [`BuildError::Pem`].
-#[derive(Debug)]
-pub struct PemError(rustls::pki_types::pem::Error);
-
-impl fmt::Display for PemError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl StdError for PemError {}
 
 #[cfg(test)]
 mod tests {
@@ -518,25 +427,31 @@ mod tests {
             .root_certificate_pem("not a pem")
             .build()
             .expect_err("no certificate");
-        assert!(matches!(e, BuildError::NoCertificateInPem), "{e:?}");
+        assert!(
+            matches!(e, BuildError::Roots(RootsError::NoCertificateInPem)),
+            "{e:?}"
+        );
 
         let e = HyperTransport::builder()
             .root_certificate_pem("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
             .build()
             .expect_err("bad base64");
-        assert!(matches!(e, BuildError::Pem(_)), "{e:?}");
+        assert!(matches!(e, BuildError::Roots(RootsError::Pem(_))), "{e:?}");
 
         let e = HyperTransport::builder()
             .root_certificate_der(vec![1, 2, 3])
             .build()
             .expect_err("not DER");
-        assert!(matches!(e, BuildError::Certificate(_)), "{e:?}");
+        assert!(
+            matches!(e, BuildError::Roots(RootsError::Certificate(_))),
+            "{e:?}"
+        );
 
         let e = HyperTransport::builder()
             .webpki_roots(false)
             .build()
             .expect_err("empty store");
-        assert!(matches!(e, BuildError::NoRoots), "{e:?}");
+        assert!(matches!(e, BuildError::Roots(RootsError::NoRoots)), "{e:?}");
         assert_eq!(e.to_string(), "no trusted root certificate configured");
     }
 
@@ -553,11 +468,11 @@ mod tests {
 
     #[tokio::test]
     async fn custom_tls_config_with_alpn_is_accepted() {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("ring supports the defaults")
-            .with_root_certificates(RootCertStore::empty())
+            .with_root_certificates(rustls::RootCertStore::empty())
             .with_no_client_auth();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         // hyper-rustls would panic on a preset ALPN list.

@@ -120,14 +120,12 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use rustls::RootCertStore;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
+use tim_transport::tls::Roots;
+pub use tim_transport::tls::{PemError, RootsError};
 use tim_transport::{Transport, TransportError, TransportErrorKind, async_trait};
 
 /// The default connect and request timeouts: 10 seconds.
@@ -241,13 +239,6 @@ fn map_error(error: reqwest::Error, context: &'static str) -> TransportError {
     TransportError::new(classify(&error), error).with_context(context)
 }
 
-/// A trusted root certificate given to the builder.
-#[derive(Clone)]
-enum Root {
-    Pem(Vec<u8>),
-    Der(Vec<u8>),
-}
-
 /// Builds a [`ReqwestTransport`]; see [`ReqwestTransport::builder`].
 #[derive(Clone)]
 pub struct ReqwestTransportBuilder {
@@ -255,9 +246,7 @@ pub struct ReqwestTransportBuilder {
     request_timeout: Option<Duration>,
     pool_idle_timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
-    webpki_roots: bool,
-    native_roots: bool,
-    roots: Vec<Root>,
+    roots: Roots,
     tls_config: Option<rustls::ClientConfig>,
     proxies: Vec<reqwest::Proxy>,
     proxy_from_env: bool,
@@ -270,9 +259,7 @@ impl Default for ReqwestTransportBuilder {
             request_timeout: Some(DEFAULT_TIMEOUT),
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
             pool_max_idle_per_host: usize::MAX,
-            webpki_roots: true,
-            native_roots: false,
-            roots: Vec::new(),
+            roots: Roots::default(),
             tls_config: None,
             proxies: Vec::new(),
             proxy_from_env: false,
@@ -287,9 +274,7 @@ impl fmt::Debug for ReqwestTransportBuilder {
             .field("request_timeout", &self.request_timeout)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
-            .field("webpki_roots", &self.webpki_roots)
-            .field("native_roots", &self.native_roots)
-            .field("extra_roots", &self.roots.len())
+            .field("roots", &self.roots)
             .field("custom_tls_config", &self.tls_config.is_some())
             // A proxy URL may carry credentials.
             .field("proxies", &self.proxies.len())
@@ -334,7 +319,7 @@ impl ReqwestTransportBuilder {
     /// Default `true`.
     #[must_use]
     pub fn webpki_roots(mut self, enabled: bool) -> Self {
-        self.webpki_roots = enabled;
+        self.roots = self.roots.webpki(enabled);
         self
     }
 
@@ -342,7 +327,7 @@ impl ReqwestTransportBuilder {
     /// by `rustls-native-certs` in [`build`](Self::build). Default `false`.
     #[must_use]
     pub fn native_roots(mut self, enabled: bool) -> Self {
-        self.native_roots = enabled;
+        self.roots = self.roots.native(enabled);
         self
     }
 
@@ -350,14 +335,14 @@ impl ReqwestTransportBuilder {
     /// test server's self-signed certificate. Parsed in [`build`](Self::build).
     #[must_use]
     pub fn root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.roots.push(Root::Pem(pem.as_ref().to_vec()));
+        self.roots = self.roots.pem(pem);
         self
     }
 
     /// Also trusts the DER-encoded certificate `der`. Checked in [`build`](Self::build).
     #[must_use]
     pub fn root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.roots.push(Root::Der(der.into()));
+        self.roots = self.roots.der(der);
         self
     }
 
@@ -401,7 +386,7 @@ impl ReqwestTransportBuilder {
     pub fn build(self) -> Result<ReqwestTransport, BuildError> {
         let mut tls = match self.tls_config {
             Some(config) => config,
-            None => rustls_config(self.webpki_roots, self.native_roots, &self.roots)?,
+            None => self.roots.client_config()?,
         };
         // A preconfigured rustls config is used as it is: reqwest does not set ALPN on it.
         tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
@@ -429,94 +414,18 @@ impl ReqwestTransportBuilder {
     }
 }
 
-fn rustls_config(
-    webpki: bool,
-    native: bool,
-    extra: &[Root],
-) -> Result<rustls::ClientConfig, BuildError> {
-    let mut store = RootCertStore::empty();
-    if webpki {
-        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    }
-    if native {
-        let loaded = rustls_native_certs::load_native_certs();
-        let (added, _ignored) = store.add_parsable_certificates(loaded.certs);
-        if added == 0 {
-            return Err(BuildError::NativeRoots {
-                errors: loaded.errors.len(),
-            });
-        }
-    }
-    for root in extra {
-        match root {
-            Root::Pem(pem) => {
-                let mut found = 0;
-                for cert in CertificateDer::pem_slice_iter(pem) {
-                    let cert = cert.map_err(|e| BuildError::Pem(PemError(e)))?;
-                    store.add(cert).map_err(BuildError::Certificate)?;
-                    found += 1;
-                }
-                if found == 0 {
-                    return Err(BuildError::NoCertificateInPem);
-                }
-            }
-            Root::Der(der) => {
-                store
-                    .add(CertificateDer::from(der.clone()))
-                    .map_err(BuildError::Certificate)?;
-            }
-        }
-    }
-    if store.is_empty() {
-        return Err(BuildError::NoRoots);
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(BuildError::Certificate)?
-        .with_root_certificates(store)
-        .with_no_client_auth();
-    Ok(config)
-}
-
 /// Why [`ReqwestTransportBuilder::build`] failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// A PEM root certificate could not be parsed.
-    #[error("invalid pem root certificate")]
-    Pem(#[source] PemError),
-    /// A PEM input held no `CERTIFICATE` block.
-    #[error("no certificate in pem input")]
-    NoCertificateInPem,
-    /// rustls rejected a root certificate or the configuration.
-    #[error("invalid tls configuration")]
-    Certificate(#[source] rustls::Error),
-    /// Native roots were asked for, but none could be loaded.
-    #[error("no native root certificate could be loaded ({errors} errors)")]
-    NativeRoots {
-        /// How many errors `rustls-native-certs` reported.
-        errors: usize,
-    },
-    /// No root certificate is trusted: web PKI roots are off and no other root was given.
-    #[error("no trusted root certificate configured")]
-    NoRoots,
+    /// The trusted roots could not be used (a root does not parse, native roots were asked for
+    /// and none could be loaded, or nothing is trusted at all).
+    #[error(transparent)]
+    Roots(#[from] RootsError),
     /// reqwest could not build its client.
     #[error("cannot build the reqwest client")]
     Client(#[source] reqwest::Error),
 }
-
-/// A PEM parsing error; the source of [`BuildError::Pem`].
-#[derive(Debug)]
-pub struct PemError(rustls::pki_types::pem::Error);
-
-impl fmt::Display for PemError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl StdError for PemError {}
 
 #[cfg(test)]
 mod tests {
@@ -528,25 +437,31 @@ mod tests {
             .root_certificate_pem("not a pem")
             .build()
             .expect_err("no certificate");
-        assert!(matches!(e, BuildError::NoCertificateInPem), "{e:?}");
+        assert!(
+            matches!(e, BuildError::Roots(RootsError::NoCertificateInPem)),
+            "{e:?}"
+        );
 
         let e = ReqwestTransport::builder()
             .root_certificate_pem("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
             .build()
             .expect_err("bad base64");
-        assert!(matches!(e, BuildError::Pem(_)), "{e:?}");
+        assert!(matches!(e, BuildError::Roots(RootsError::Pem(_))), "{e:?}");
 
         let e = ReqwestTransport::builder()
             .root_certificate_der(vec![1, 2, 3])
             .build()
             .expect_err("not DER");
-        assert!(matches!(e, BuildError::Certificate(_)), "{e:?}");
+        assert!(
+            matches!(e, BuildError::Roots(RootsError::Certificate(_))),
+            "{e:?}"
+        );
 
         let e = ReqwestTransport::builder()
             .webpki_roots(false)
             .build()
             .expect_err("empty store");
-        assert!(matches!(e, BuildError::NoRoots), "{e:?}");
+        assert!(matches!(e, BuildError::Roots(RootsError::NoRoots)), "{e:?}");
         assert_eq!(e.to_string(), "no trusted root certificate configured");
     }
 
@@ -566,11 +481,11 @@ mod tests {
 
     #[tokio::test]
     async fn custom_tls_config_is_accepted() {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("ring supports the defaults")
-            .with_root_certificates(RootCertStore::empty())
+            .with_root_certificates(rustls::RootCertStore::empty())
             .with_no_client_auth();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let t = ReqwestTransport::builder().tls_config(config).build();

@@ -111,16 +111,14 @@
 //! [`ureq::Error`]). `ureq::Error` has no `source()` chain, so
 //! [`TransportError::io_error_kind`] is `None`; the I/O error is inside `ureq::Error::Io`.
 
-use std::error::Error as StdError;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use rustls::RootCertStore;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
+use tim_transport::tls::Roots;
+pub use tim_transport::tls::{PemError, RootsError};
 use tim_transport::{BlockingTransport, TransportError, TransportErrorKind};
 use ureq::Agent;
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
@@ -261,13 +259,6 @@ fn map_error(error: ureq::Error, context: &'static str) -> TransportError {
     TransportError::new(classify(&error), error).with_context(context)
 }
 
-/// A trusted root certificate given to the builder.
-#[derive(Clone)]
-enum Root {
-    Pem(Vec<u8>),
-    Der(Vec<u8>),
-}
-
 /// Builds a [`UreqTransport`]; see [`UreqTransport::builder`].
 #[derive(Clone)]
 pub struct UreqTransportBuilder {
@@ -278,9 +269,7 @@ pub struct UreqTransportBuilder {
     max_idle_connections_per_host: usize,
     max_idle_age: Duration,
     body_limit: u64,
-    webpki_roots: bool,
-    native_roots: bool,
-    roots: Vec<Root>,
+    roots: Roots,
     proxy: Option<ureq::Proxy>,
     proxy_from_env: bool,
 }
@@ -295,9 +284,7 @@ impl Default for UreqTransportBuilder {
             max_idle_connections_per_host: 3,
             max_idle_age: DEFAULT_MAX_IDLE_AGE,
             body_limit: DEFAULT_BODY_LIMIT,
-            webpki_roots: true,
-            native_roots: false,
-            roots: Vec::new(),
+            roots: Roots::default(),
             proxy: None,
             proxy_from_env: false,
         }
@@ -317,9 +304,7 @@ impl fmt::Debug for UreqTransportBuilder {
             )
             .field("max_idle_age", &self.max_idle_age)
             .field("body_limit", &self.body_limit)
-            .field("webpki_roots", &self.webpki_roots)
-            .field("native_roots", &self.native_roots)
-            .field("extra_roots", &self.roots.len())
+            .field("roots", &self.roots)
             // A proxy URL may carry credentials.
             .field("proxy", &self.proxy.is_some())
             .field("proxy_from_env", &self.proxy_from_env)
@@ -388,7 +373,7 @@ impl UreqTransportBuilder {
     /// Whether to trust Mozilla's root certificates, compiled in. Default `true`.
     #[must_use]
     pub fn webpki_roots(mut self, enabled: bool) -> Self {
-        self.webpki_roots = enabled;
+        self.roots = self.roots.webpki(enabled);
         self
     }
 
@@ -396,7 +381,7 @@ impl UreqTransportBuilder {
     /// by `rustls-native-certs` in [`build`](Self::build). Default `false`.
     #[must_use]
     pub fn native_roots(mut self, enabled: bool) -> Self {
-        self.native_roots = enabled;
+        self.roots = self.roots.native(enabled);
         self
     }
 
@@ -404,14 +389,14 @@ impl UreqTransportBuilder {
     /// test server's self-signed certificate. Parsed and checked in [`build`](Self::build).
     #[must_use]
     pub fn root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
-        self.roots.push(Root::Pem(pem.as_ref().to_vec()));
+        self.roots = self.roots.pem(pem);
         self
     }
 
     /// Also trusts the DER-encoded certificate `der`. Checked in [`build`](Self::build).
     #[must_use]
     pub fn root_certificate_der(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.roots.push(Root::Der(der.into()));
+        self.roots = self.roots.der(der);
         self
     }
 
@@ -438,7 +423,7 @@ impl UreqTransportBuilder {
     /// [`BuildError`] when a root certificate does not parse, when native roots were asked for
     /// and none could be loaded, or when no root is trusted at all.
     pub fn build(self) -> Result<UreqTransport, BuildError> {
-        let roots = root_certs(self.webpki_roots, self.native_roots, &self.roots)?;
+        let roots = root_certs(&self.roots)?;
         let tls = TlsConfig::builder()
             .root_certs(roots)
             .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -474,52 +459,16 @@ impl UreqTransportBuilder {
     }
 }
 
-fn root_certs(webpki: bool, native: bool, extra: &[Root]) -> Result<RootCerts, BuildError> {
-    if webpki && !native && extra.is_empty() {
-        // ureq's own compiled-in Mozilla store.
+/// The roots in ureq's form: its own compiled-in web PKI store for the default, otherwise every
+/// certificate [`Roots`] yields (each extra one checked by rustls there, since ureq would skip a
+/// certificate rustls cannot use without saying so).
+fn root_certs(roots: &Roots) -> Result<RootCerts, BuildError> {
+    if roots.is_webpki_only() {
         return Ok(RootCerts::WebPki);
     }
-    let mut certs: Vec<CertificateDer<'static>> = Vec::new();
-    if webpki {
-        certs.extend(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
-    }
-    if native {
-        let loaded = rustls_native_certs::load_native_certs();
-        if loaded.certs.is_empty() {
-            return Err(BuildError::NativeRoots {
-                errors: loaded.errors.len(),
-            });
-        }
-        certs.extend(loaded.certs);
-    }
-    // ureq skips certificates rustls cannot use; check the given ones here to report them.
-    let mut check = RootCertStore::empty();
-    for root in extra {
-        match root {
-            Root::Pem(pem) => {
-                let mut found = 0;
-                for cert in CertificateDer::pem_slice_iter(pem) {
-                    let cert = cert.map_err(|e| BuildError::Pem(PemError(e)))?;
-                    check.add(cert.clone()).map_err(BuildError::Certificate)?;
-                    certs.push(cert);
-                    found += 1;
-                }
-                if found == 0 {
-                    return Err(BuildError::NoCertificateInPem);
-                }
-            }
-            Root::Der(der) => {
-                let cert = CertificateDer::from(der.clone());
-                check.add(cert.clone()).map_err(BuildError::Certificate)?;
-                certs.push(cert);
-            }
-        }
-    }
-    if certs.is_empty() {
-        return Err(BuildError::NoRoots);
-    }
     Ok(RootCerts::from(
-        certs
+        roots
+            .certificates()?
             .into_iter()
             .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
     ))
@@ -529,37 +478,11 @@ fn root_certs(webpki: bool, native: bool, extra: &[Root]) -> Result<RootCerts, B
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// A PEM root certificate could not be parsed.
-    #[error("invalid pem root certificate")]
-    Pem(#[source] PemError),
-    /// A PEM input held no `CERTIFICATE` block.
-    #[error("no certificate in pem input")]
-    NoCertificateInPem,
-    /// rustls rejected a root certificate.
-    #[error("invalid root certificate")]
-    Certificate(#[source] rustls::Error),
-    /// Native roots were asked for, but none could be loaded.
-    #[error("no native root certificate could be loaded ({errors} errors)")]
-    NativeRoots {
-        /// How many errors `rustls-native-certs` reported.
-        errors: usize,
-    },
-    /// No root certificate is trusted: web PKI roots are off and no other root was given.
-    #[error("no trusted root certificate configured")]
-    NoRoots,
+    /// The trusted roots could not be used (a root does not parse, native roots were asked for
+    /// and none could be loaded, or nothing is trusted at all).
+    #[error(transparent)]
+    Roots(#[from] RootsError),
 }
-
-/// A PEM parsing error; the source of [`BuildError::Pem`].
-#[derive(Debug)]
-pub struct PemError(rustls::pki_types::pem::Error);
-
-impl fmt::Display for PemError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl StdError for PemError {}
 
 #[cfg(test)]
 mod tests {
@@ -572,25 +495,31 @@ mod tests {
             .root_certificate_pem("not a pem")
             .build()
             .expect_err("no certificate");
-        assert!(matches!(e, BuildError::NoCertificateInPem), "{e:?}");
+        assert!(
+            matches!(e, BuildError::Roots(RootsError::NoCertificateInPem)),
+            "{e:?}"
+        );
 
         let e = UreqTransport::builder()
             .root_certificate_pem("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
             .build()
             .expect_err("bad base64");
-        assert!(matches!(e, BuildError::Pem(_)), "{e:?}");
+        assert!(matches!(e, BuildError::Roots(RootsError::Pem(_))), "{e:?}");
 
         let e = UreqTransport::builder()
             .root_certificate_der(vec![1, 2, 3])
             .build()
             .expect_err("not DER");
-        assert!(matches!(e, BuildError::Certificate(_)), "{e:?}");
+        assert!(
+            matches!(e, BuildError::Roots(RootsError::Certificate(_))),
+            "{e:?}"
+        );
 
         let e = UreqTransport::builder()
             .webpki_roots(false)
             .build()
             .expect_err("empty store");
-        assert!(matches!(e, BuildError::NoRoots), "{e:?}");
+        assert!(matches!(e, BuildError::Roots(RootsError::NoRoots)), "{e:?}");
         assert_eq!(e.to_string(), "no trusted root certificate configured");
     }
 

@@ -67,6 +67,8 @@ pub use bytes::Bytes;
 
 mod blocking;
 mod error;
+#[cfg(feature = "rustls")]
+pub mod tls;
 
 pub use blocking::{BlockingFnTransport, BlockingTransport, blocking_fn};
 pub use error::{BoxError, RedactedError, TransportError, TransportErrorKind, redact};
