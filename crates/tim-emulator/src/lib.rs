@@ -71,20 +71,27 @@ pub mod contacts;
 mod emulator;
 mod faults;
 mod inprocess;
+pub mod openapi;
 mod paging;
+#[cfg(feature = "server")]
+mod persist;
 mod recentcontact;
 #[cfg(feature = "server")]
 mod server;
+pub mod state;
 mod store;
 mod wire;
 
-pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault};
+pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault, Schemas};
 pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
-pub use emulator::{CallStats, Config, Delivery, Emulator, LogEntry, Reply};
+pub use emulator::{App, AppError, CallStats, Config, Delivery, Emulator, LogEntry, Reply};
 pub use faults::{Fault, FaultSpecError, Faults, Rate, Scripted};
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]
+pub use persist::{save_state, write_atomic};
+#[cfg(feature = "server")]
 pub use server::{DEFAULT_MAX_BODY, Server, ServerOptions};
+pub use state::{AppSettings, AppState, STATE_VERSION, StateError, StateFile};
 pub use store::{
     ContactRecord, Conversation, DataError, DataFile, GroupRecord, Kind, SessionRecord, Store,
 };
