@@ -268,6 +268,14 @@ fn save_through_the_admin_api_and_sigkill_leaves_the_saved_file_whole() {
     let doc: Value = serde_json::from_slice(&bytes).expect("a whole json document");
     assert_eq!(doc["version"], 1);
     assert_eq!(files(&dir), ["state.json"], "no temporary file is left");
+    let (status, refused) = server.call("POST", "/_emulator/save", r#"{"path":"/tmp/x"}"#);
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .expect("error")
+            .contains("\"path\"")
+    );
 
     // A change after the save, then SIGKILL: no save runs, the file is the saved one, whole.
     server.ok(

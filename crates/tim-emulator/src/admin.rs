@@ -52,6 +52,11 @@ fn object(request: &Request<Bytes>, allowed: &[&str]) -> Result<Value, Response<
         _ => return Err(bad("expected a json object")),
     };
     if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        if allowed.is_empty() {
+            return Err(bad(format_args!(
+                "unknown field {k:?} (this endpoint takes no fields)"
+            )));
+        }
         return Err(bad(format_args!(
             "unknown field {k:?} (expected one of: {})",
             allowed.join(", ")
@@ -232,6 +237,15 @@ pub(crate) const ROUTES: &[Route] = &[
     ),
 ];
 
+/// The POST endpoints that take no fields.
+const BODYLESS: &[&str] = &[
+    "/save",
+    "/baseline",
+    "/reset",
+    "/faults/clear",
+    "/log/clear",
+];
+
 /// The app a call is for: the `sdkappid` query parameter's, `None` when there is none.
 fn selected(emu: &Emulator, query: &Query<'_>) -> Result<Option<usize>, Response<Bytes>> {
     let Some(v) = query.get("sdkappid") else {
@@ -287,6 +301,13 @@ pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>)
         Ok(t) => t,
         Err(r) => return reply(r),
     };
+    // The endpoints that take no body take an empty one or `{}`, nothing else.
+    if is_post
+        && BODYLESS.contains(&route)
+        && let Err(r) = object(&request, &[])
+    {
+        return reply(r);
+    }
     let response = match (route, is_get) {
         ("/apps", _) => apps(emu),
         ("/openapi.json", _) => ok(crate::openapi::document(emu)),

@@ -273,7 +273,7 @@ async fn respond(
         // The client went away or sent a broken body: nothing to answer.
         Err(_) => return Err(Dropped),
     };
-    if is_save(&parts) && lock(&emulator).state_file().is_some() {
+    if is_save(&parts, &bytes) && lock(&emulator).state_file().is_some() {
         return Ok(save(emulator).await);
     }
     let request = http::Request::from_parts(parts, bytes);
@@ -299,11 +299,15 @@ async fn respond(
     }
 }
 
-/// `POST /_emulator/save` without a query (with one, the core answers the 400).
-fn is_save(parts: &http::request::Parts) -> bool {
+/// `POST /_emulator/save` without a query and with an empty body or `{}` (otherwise the core
+/// answers the 400).
+fn is_save(parts: &http::request::Parts, body: &Bytes) -> bool {
     parts.method == http::Method::POST
         && parts.uri.path().trim_end_matches('/') == "/_emulator/save"
         && parts.uri.query().is_none_or(str::is_empty)
+        && (body.iter().all(u8::is_ascii_whitespace)
+            || serde_json::from_slice::<serde_json::Value>(body)
+                .is_ok_and(|v| v.as_object().is_some_and(serde_json::Map::is_empty)))
 }
 
 /// Writes the state file off the runtime's workers and answers how it went.

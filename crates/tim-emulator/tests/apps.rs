@@ -369,6 +369,17 @@ fn the_admin_api_refuses_unknown_apps_and_query_parameters_naming_them() {
     // Saving needs a state file.
     let r = c.post("/_emulator/save", "");
     assert_eq!(r.status, 409);
+    // The endpoints that take no fields refuse one, naming it; `{}` is fine.
+    for route in ["save", "reset", "baseline", "faults/clear", "log/clear"] {
+        let r = c.post(&format!("/_emulator/{route}"), r#"{"all":true}"#);
+        assert_eq!(r.status, 400, "{route}");
+        assert_eq!(
+            r.json()["error"],
+            "unknown field \"all\" (this endpoint takes no fields)",
+            "{route}"
+        );
+    }
+    assert_eq!(c.post("/_emulator/reset", "{}").status, 200);
 }
 
 #[test]
