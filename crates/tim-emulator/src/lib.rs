@@ -15,6 +15,12 @@
 //!   plus an admin API under `/_emulator/`.
 //! - [`InProcess`]: a [`tim_transport::Transport`] that calls the core directly.
 //!
+//! One emulator serves one or more apps ([`App`], [`Emulator::add_app`]): each SDKAppID has its
+//! own key, data, settings, faults, log and stats, and requests go to the app their `sdkappid`
+//! names. The state of every app is one document ([`Emulator::state`], [`state`]), which
+//! [`save_state`] writes atomically; [`openapi::document`] describes every call and admin
+//! endpoint (served at `GET /_emulator/openapi.json`).
+//!
 //! The standalone form is `tim emulator serve` (crate `tim-cli`); `docs/emulator.md` explains
 //! how to use it from any language.
 //!
