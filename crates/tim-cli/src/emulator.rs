@@ -12,7 +12,7 @@ use clap::{Args, Subcommand};
 use tim_emulator::{Config, Edition, Emulator, Server, ServerOptions};
 
 use crate::error::CliError;
-use crate::global::GlobalOpts;
+use crate::global::{GlobalOpts, Redacted};
 
 /// The emulated SDKAppID when `--sdkappid` is not given.
 pub(crate) const DEFAULT_SDKAPPID: u64 = 1_400_000_000;
@@ -72,6 +72,58 @@ struct ServeArgs {
     /// With --tls, write the certificate (PEM) to this file so clients can trust it.
     #[arg(long, requires = "tls")]
     cert_out: Option<PathBuf>,
+    /// Another app to emulate beside the default one (--sdkappid/--key), as `SDKAPPID:KEY`
+    /// (repeatable). It gets the same admin and settings, and no data unless the data file's
+    /// `apps` section gives it some. The key is never printed.
+    #[arg(long = "app", value_name = "SDKAPPID:KEY")]
+    apps: Vec<Redacted>,
+    /// Keep the state (data and settings of every app) in this file: restored at start when it
+    /// exists (over the --data/--demo seed), written atomically on SIGTERM/SIGINT and on
+    /// `POST /_emulator/save`. Holds no keys, faults or log.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+}
+
+/// `SDKAPPID:KEY` to the app's SDKAppID and key; the messages never contain the key.
+fn parse_app(arg: &Redacted) -> Result<(u64, String), CliError> {
+    let Some((id, key)) = arg.expose().split_once(':') else {
+        return Err(CliError::Usage(
+            "--app takes SDKAPPID:KEY (no ':' found; the value is not shown: it may hold a key)"
+                .to_owned(),
+        ));
+    };
+    let id = id.trim().parse::<u64>().map_err(|_| {
+        CliError::Usage(format!(
+            "--app takes SDKAPPID:KEY: {id:?} is not an unsigned integer"
+        ))
+    })?;
+    if key.is_empty() {
+        return Err(CliError::Usage(format!("--app {id}: the key is empty")));
+    }
+    Ok((id, key.to_owned()))
+}
+
+/// Resolves when the process is asked to stop: SIGTERM or SIGINT (Ctrl-C elsewhere). The
+/// handlers are installed when this is called, not when it is first polled.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async move {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 /// `HOST:PORT` to one socket address: an address literal as is, a host name resolved, its first
@@ -116,17 +168,25 @@ fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
     config.rate_limit = (args.rate_limit > 0).then_some(args.rate_limit);
     config.seed = args.seed;
     config.edition = args.edition;
+    let extra: Vec<(u64, String)> = args.apps.iter().map(parse_app).collect::<Result<_, _>>()?;
     let mut emulator = if args.demo {
-        Emulator::demo(config)
+        Emulator::demo(config.clone())
     } else {
-        Emulator::new(config)
+        Emulator::new(config.clone())
     };
+    for (id, key) in extra {
+        let mut c = config.clone();
+        c.sdk_app_id = id;
+        c.key = key.into();
+        emulator
+            .add_app(c)
+            .map_err(|e| CliError::Usage(format!("--app {id}: {e}")))?;
+    }
     if let Some(path) = &args.data {
         let bytes = std::fs::read(path).map_err(|e| {
             CliError::Usage(format!("cannot read data file {}: {e}", path.display()))
         })?;
         emulator
-            .data()
             .load_json(&bytes)
             .map_err(|e| CliError::Usage(format!("data file {}: {e}", path.display())))?;
         emulator.set_baseline();
@@ -139,7 +199,31 @@ fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
     }
     // `/_emulator/reset` returns to this start-up state, the --fault faults included.
     emulator.set_baseline();
+    let mut restored = false;
+    if let Some(path) = &args.state {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                emulator
+                    .restore_state_json(&bytes)
+                    .map_err(|e| CliError::Usage(format!("state file {}: {e}", path.display())))?;
+                restored = true;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(CliError::Usage(format!(
+                    "cannot read state file {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        emulator.set_state_file(Some(path.clone()));
+    }
     let accounts = emulator.data().account_count();
+    let others: Vec<String> = emulator
+        .apps()
+        .skip(1)
+        .map(|a| a.sdk_app_id().to_string())
+        .collect();
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -154,6 +238,9 @@ fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
         let server = Server::start(emulator, options)
             .await
             .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
+        // Installed before the first line is printed, so a SIGTERM right after it is caught.
+        let stop = stop_signal()
+            .map_err(|e| CliError::Usage(format!("cannot install signal handlers: {e}")))?;
         if let (Some(path), Some(pem)) = (&args.cert_out, server.ca_cert_pem()) {
             std::fs::write(path, pem).map_err(|e| {
                 CliError::Usage(format!("cannot write certificate {}: {e}", path.display()))
@@ -162,9 +249,19 @@ fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         // A script waits for this first line to learn the port: write and flush it at once.
         let _ = writeln!(out, "listening on {}", server.base_url());
+        let more = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (and apps {})", others.join(", "))
+        };
+        let state = match &args.state {
+            None => String::new(),
+            Some(p) if restored => format!(", state restored from {}", p.display()),
+            Some(p) => format!(", state kept in {}", p.display()),
+        };
         let _ = writeln!(
             out,
-            "sdkappid {sdk_app_id}, admin {}, {accounts} accounts, page size {}, rate limit {}",
+            "sdkappid {sdk_app_id}{more}, admin {}, {accounts} accounts, page size {}, rate limit {}{state}",
             global.admin,
             args.page_size,
             match args.rate_limit {
@@ -175,9 +272,26 @@ fn run_serve(global: &GlobalOpts, args: ServeArgs) -> Result<(), CliError> {
         let _ = writeln!(out, "admin api: {}/_emulator/", server.base_url());
         let _ = out.flush();
         drop(out);
-        // Serve until the process is killed (SIGINT/SIGTERM end it).
-        std::future::pending::<()>().await;
-        drop(server);
+        // Serve until SIGTERM or SIGINT; then stop taking requests and save the state.
+        stop.await;
+        let shared = server.shared();
+        server.shutdown().await;
+        if args.state.is_some() {
+            let saved = tokio::task::spawn_blocking(move || tim_emulator::save_state(&shared))
+                .await
+                .map_err(|e| CliError::Io(format!("saving the state failed: {e}")))?;
+            match saved {
+                Ok(Some((path, bytes))) => {
+                    eprintln!("state saved to {} ({bytes} bytes)", path.display());
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(CliError::Io(format!(
+                        "cannot write the state file: {e} (the file is as it was)"
+                    )));
+                }
+            }
+        }
         Ok(())
     })
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use http::{HeaderName, Method, Request, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::emulator::Emulator;
+use crate::emulator::{App, Emulator};
 use crate::store::Kind;
 use crate::wire::{Query, json_response, to_json};
 
@@ -52,6 +52,11 @@ fn object(request: &Request<Bytes>, allowed: &[&str]) -> Result<Value, Response<
         _ => return Err(bad("expected a json object")),
     };
     if let Some(k) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        if allowed.is_empty() {
+            return Err(bad(format_args!(
+                "unknown field {k:?} (this endpoint takes no fields)"
+            )));
+        }
         return Err(bad(format_args!(
             "unknown field {k:?} (expected one of: {})",
             allowed.join(", ")
@@ -94,89 +99,351 @@ fn target(body: &Value) -> Result<(String, Kind, String), Response<Bytes>> {
     Ok((account.to_owned(), kind, peer.to_owned()))
 }
 
+/// One admin endpoint: its path under `/_emulator`, the methods it answers, the query
+/// parameters it takes and what it does. The router and the OpenAPI document
+/// ([`crate::openapi`]) both read this table.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Route {
+    /// `/health`, `/faults/clear`, ...
+    pub(crate) path: &'static str,
+    /// Answers GET.
+    pub(crate) get: bool,
+    /// Answers POST.
+    pub(crate) post: bool,
+    /// The query parameters it takes (any other is a 400).
+    pub(crate) query: &'static [&'static str],
+    /// One line for the OpenAPI document.
+    pub(crate) summary: &'static str,
+}
+
+const APP: &[&str] = &["sdkappid"];
+
+const fn route(
+    path: &'static str,
+    get: bool,
+    post: bool,
+    query: &'static [&'static str],
+    summary: &'static str,
+) -> Route {
+    Route {
+        path,
+        get,
+        post,
+        query,
+        summary,
+    }
+}
+
+/// Every admin endpoint but `/echo` (which takes any method and any query).
+pub(crate) const ROUTES: &[Route] = &[
+    route(
+        "/health",
+        true,
+        true,
+        APP,
+        "Liveness, the app's sdkappid and clock.",
+    ),
+    route(
+        "/apps",
+        true,
+        false,
+        &[],
+        "The apps of this emulator (never their keys).",
+    ),
+    route("/openapi.json", true, false, &[], "This OpenAPI document."),
+    route(
+        "/load",
+        false,
+        true,
+        APP,
+        "Load a data file (top level: the app, `apps`: others by sdkappid).",
+    ),
+    route(
+        "/data",
+        true,
+        false,
+        &["sdkappid", "account"],
+        "The data as a data file (without sdkappid: every app, the others under `apps`).",
+    ),
+    route(
+        "/baseline",
+        false,
+        true,
+        APP,
+        "The current data, settings and faults become what reset returns to (without sdkappid: every app).",
+    ),
+    route(
+        "/message",
+        false,
+        true,
+        APP,
+        "A new message in a conversation.",
+    ),
+    route("/pin", false, true, APP, "Pin a conversation."),
+    route("/unpin", false, true, APP, "Unpin a conversation."),
+    route("/delete", false, true, APP, "Delete a conversation."),
+    route(
+        "/faults",
+        true,
+        true,
+        APP,
+        "Read the faults, or add fault specs (all checked first).",
+    ),
+    route(
+        "/faults/clear",
+        false,
+        true,
+        APP,
+        "Remove every fault and the latency.",
+    ),
+    route("/log", true, false, APP, "The request log, oldest first."),
+    route("/log/clear", false, true, APP, "Empty the request log."),
+    route(
+        "/reset",
+        false,
+        true,
+        APP,
+        "Back to the start-up state or the baseline (without sdkappid: every app).",
+    ),
+    route("/stats", true, false, APP, "Call counts and peak rates."),
+    route("/clock", true, true, APP, "Read or set the app's clock."),
+    route(
+        "/config",
+        true,
+        true,
+        APP,
+        "Read or set the app's settings.",
+    ),
+    route(
+        "/usersig",
+        false,
+        true,
+        APP,
+        "A UserSig signed with the app's key.",
+    ),
+    route(
+        "/state",
+        true,
+        false,
+        &[],
+        "The state of every app, as a state file holds it.",
+    ),
+    route(
+        "/save",
+        false,
+        true,
+        &[],
+        "Write the state file now (tim emulator serve --state FILE).",
+    ),
+];
+
+/// The POST endpoints that take no fields.
+const BODYLESS: &[&str] = &[
+    "/save",
+    "/baseline",
+    "/reset",
+    "/faults/clear",
+    "/log/clear",
+];
+
+/// The app a call is for: the `sdkappid` query parameter's, `None` when there is none.
+fn selected(emu: &Emulator, query: &Query<'_>) -> Result<Option<usize>, Response<Bytes>> {
+    let Some(v) = query.get("sdkappid") else {
+        return Ok(None);
+    };
+    let id = v.parse::<u64>().map_err(|_| {
+        bad(format_args!(
+            "sdkappid must be an unsigned integer, not {v:?}"
+        ))
+    })?;
+    emu.app_index(id).map(Some).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format_args!("no app with sdkappid {id}"),
+        )
+    })
+}
+
 pub(crate) fn handle(emu: &mut Emulator, now: Duration, request: Request<Bytes>) -> crate::Reply {
     let path = request.uri().path().trim_end_matches('/');
     let route = path.strip_prefix("/_emulator").unwrap_or("");
     if route == "/echo" {
         return reply(echo(&request));
     }
+    let route = if route.is_empty() { "/health" } else { route };
+    let Some(spec) = ROUTES.iter().find(|r| r.path == route) else {
+        return reply(error(
+            StatusCode::NOT_FOUND,
+            format_args!("no admin endpoint {path}"),
+        ));
+    };
     let is_get = request.method() == Method::GET;
     let is_post = request.method() == Method::POST;
-    let response = match (route, is_get, is_post) {
-        ("" | "/health", ..) => ok(json!({
-            "ok": true,
-            "sdkappid": emu.sdk_app_id(),
-            "now": now.as_secs(),
-        })),
-        ("/stats", true, _) => stats(emu),
-        ("/load", _, true) => match emu.data().load_json(request.body()) {
-            Ok(()) => ok(json!({ "ok": true, "accounts": emu.data().account_count() })),
-            Err(e) => bad(e),
+    // Health answers any method, as it always has.
+    if !(route == "/health" || (is_get && spec.get) || (is_post && spec.post)) {
+        return reply(error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format_args!("method {} not allowed here", request.method()),
+        ));
+    }
+    let query = Query::parse(request.uri().query().unwrap_or(""));
+    if let Some(k) = query.names().find(|k| !spec.query.contains(k)) {
+        return reply(bad(if spec.query.is_empty() {
+            format!("unknown query parameter {k:?} (this endpoint takes none)")
+        } else {
+            format!(
+                "unknown query parameter {k:?} (expected one of: {})",
+                spec.query.join(", ")
+            )
+        }));
+    }
+    let target = match selected(emu, &query) {
+        Ok(t) => t,
+        Err(r) => return reply(r),
+    };
+    // The endpoints that take no body take an empty one or `{}`, nothing else.
+    if is_post
+        && BODYLESS.contains(&route)
+        && let Err(r) = object(&request, &[])
+    {
+        return reply(r);
+    }
+    let response = match (route, is_get) {
+        ("/apps", _) => apps(emu),
+        ("/openapi.json", _) => ok(crate::openapi::document(emu)),
+        ("/state", _) => json_response(StatusCode::OK, Bytes::from(emu.state_json())),
+        ("/save", _) => match emu.state_file() {
+            None => error(
+                StatusCode::CONFLICT,
+                "this emulator has no state file (start it with tim emulator serve --state FILE)",
+            ),
+            Some(_) => error(
+                StatusCode::NOT_IMPLEMENTED,
+                "saving writes a file, which the sans-IO core does not: use the server \
+                 (tim_emulator::Server, tim emulator serve) or tim_emulator::save_state",
+            ),
         },
-        ("/data", true, _) => {
-            let query = Query::parse(request.uri().query().unwrap_or(""));
-            let mut data = emu.data().export();
-            if let Some(a) = query.get("account") {
-                data.sessions.retain(|k, _| *k == a);
-                data.contact_groups.retain(|k, _| *k == a);
-                data.contacts.retain(|k, _| *k == a);
+        ("/load", _) => {
+            let loaded = match target {
+                None => emu.load_json(request.body()),
+                Some(i) => emu.app_at(i).data().load_json(request.body()),
+            };
+            match loaded {
+                Ok(()) => {
+                    let app = emu.app_at(target.unwrap_or(0));
+                    ok(json!({ "ok": true, "accounts": app.data().account_count() }))
+                }
+                Err(e) => bad(e),
             }
-            ok(serde_json::to_value(&data).unwrap_or(Value::Null))
         }
-        ("/baseline", _, true) => {
-            emu.set_baseline();
+        ("/data", _) => {
+            let account = query.get("account");
+            match target {
+                None => ok(emu.export_json(account.as_deref())),
+                Some(i) => {
+                    let mut data = emu.app_at(i).store().export();
+                    if let Some(a) = account {
+                        data.sessions.retain(|k, _| *k == a);
+                        data.contact_groups.retain(|k, _| *k == a);
+                        data.contacts.retain(|k, _| *k == a);
+                    }
+                    ok(serde_json::to_value(&data).unwrap_or(Value::Null))
+                }
+            }
+        }
+        ("/baseline", _) => {
+            match target {
+                None => emu.set_baseline(),
+                Some(i) => emu.app_at(i).set_baseline(),
+            }
             ok(json!({ "ok": true }))
         }
-        ("/message", _, true) => message(emu, now, &request),
-        ("/pin" | "/unpin", _, true) => {
+        ("/reset", _) => {
+            match target {
+                None => emu.reset(),
+                Some(i) => emu.app_at(i).reset(),
+            }
+            ok(json!({ "ok": true }))
+        }
+        _ => app_route(
+            emu.app_at(target.unwrap_or(0)),
+            route,
+            is_get,
+            now,
+            &request,
+        ),
+    };
+    reply(response)
+}
+
+/// The endpoints that act on one app.
+fn app_route(
+    app: &mut App,
+    route: &str,
+    is_get: bool,
+    now: Duration,
+    request: &Request<Bytes>,
+) -> Response<Bytes> {
+    let now = app.shifted(now);
+    match (route, is_get) {
+        ("/health", _) => ok(json!({
+            "ok": true,
+            "sdkappid": app.sdk_app_id(),
+            "now": now.as_secs(),
+        })),
+        ("/stats", _) => stats(app),
+        ("/message", _) => message(app, now, request),
+        ("/pin" | "/unpin", _) => {
             let pinned = route == "/pin";
-            with_target(&request, |account, kind, peer| {
-                if emu.data().set_pinned(&account, kind, &peer, pinned) {
+            with_target(request, |account, kind, peer| {
+                if app.data().set_pinned(&account, kind, &peer, pinned) {
                     ok(json!({ "ok": true }))
                 } else {
                     error(StatusCode::NOT_FOUND, "no such conversation")
                 }
             })
         }
-        ("/delete", _, true) => with_target(&request, |account, kind, peer| {
-            let existed = emu.data().delete(&account, kind, &peer);
+        ("/delete", _) => with_target(request, |account, kind, peer| {
+            let existed = app.data().delete(&account, kind, &peer);
             ok(json!({ "ok": true, "existed": existed }))
         }),
-        ("/faults", true, _) => faults_state(emu),
-        ("/faults", _, true) => add_faults(emu, &request),
-        ("/faults/clear", _, true) => {
-            emu.faults().clear();
+        ("/faults", true) => faults_state(app),
+        ("/faults", false) => add_faults(app, request),
+        ("/faults/clear", _) => {
+            app.faults().clear();
             ok(json!({ "ok": true }))
         }
-        ("/log", true, _) => ok(serde_json::to_value(emu.log()).unwrap_or(Value::Null)),
-        ("/log/clear", _, true) => {
-            emu.clear_log();
+        ("/log", _) => ok(serde_json::to_value(app.log()).unwrap_or(Value::Null)),
+        ("/log/clear", _) => {
+            app.clear_log();
             ok(json!({ "ok": true }))
         }
-        ("/reset", _, true) => {
-            emu.reset();
-            ok(json!({ "ok": true }))
-        }
-        ("/clock", true, _) => ok(json!({ "now": now.as_secs(), "shift": emu.clock_shift() })),
-        ("/clock", _, true) => clock(emu, now, &request),
-        ("/config", true, _) => config_state(emu),
-        ("/config", _, true) => set_config(emu, &request),
-        ("/usersig", _, true) => usersig(emu, now, &request),
-        (
-            "/load" | "/data" | "/baseline" | "/message" | "/pin" | "/unpin" | "/delete"
-            | "/faults" | "/faults/clear" | "/log" | "/log/clear" | "/reset" | "/clock" | "/config"
-            | "/usersig" | "/stats",
-            ..,
-        ) => error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format_args!("method {} not allowed here", request.method()),
-        ),
+        ("/clock", true) => ok(json!({ "now": now.as_secs(), "shift": app.clock_shift() })),
+        ("/clock", false) => clock(app, now, request),
+        ("/config", true) => config_state(app),
+        ("/config", false) => set_config(app, request),
+        ("/usersig", _) => usersig(app, now, request),
         _ => error(
             StatusCode::NOT_FOUND,
-            format_args!("no admin endpoint {path}"),
+            format_args!("no admin endpoint /_emulator{route}"),
         ),
-    };
-    reply(response)
+    }
+}
+
+fn apps(emu: &Emulator) -> Response<Bytes> {
+    let apps: Vec<Value> = emu
+        .apps()
+        .enumerate()
+        .map(|(i, a)| {
+            json!({
+                "sdkappid": a.sdk_app_id(),
+                "default": i == 0,
+                "admins": a.store().admins(),
+                "accounts": a.store().account_count(),
+            })
+        })
+        .collect();
+    ok(json!({ "apps": apps }))
 }
 
 fn with_target(
@@ -189,7 +456,7 @@ fn with_target(
     }
 }
 
-fn message(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
+fn message(emu: &mut App, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
     let body = match object(
         request,
         &["From_Account", "Type", "To_Account", "GroupId", "MsgTime"],
@@ -214,7 +481,7 @@ fn message(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Respo
     }
 }
 
-fn faults_state(emu: &Emulator) -> Response<Bytes> {
+fn faults_state(emu: &App) -> Response<Bytes> {
     let pending: Vec<Value> = emu
         .fault_config()
         .pending()
@@ -229,7 +496,7 @@ fn faults_state(emu: &Emulator) -> Response<Bytes> {
     ok(json!({ "pending": pending, "rates": rates }))
 }
 
-fn stats(emu: &Emulator) -> Response<Bytes> {
+fn stats(emu: &App) -> Response<Bytes> {
     let apis: Map<String, Value> = emu
         .stats()
         .map(|(api, s)| {
@@ -284,7 +551,7 @@ fn fault_specs(body: &[u8]) -> Result<Vec<String>, Response<Bytes>> {
     }
 }
 
-fn add_faults(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
+fn add_faults(emu: &mut App, request: &Request<Bytes>) -> Response<Bytes> {
     let specs = match fault_specs(request.body()) {
         Ok(s) => s,
         Err(r) => return r,
@@ -303,7 +570,7 @@ fn add_faults(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
     faults_state(emu)
 }
 
-fn clock(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
+fn clock(emu: &mut App, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
     let body = match object(request, &["now", "shift"]) {
         Ok(b) => b,
         Err(r) => return r,
@@ -329,7 +596,7 @@ fn clock(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Respons
     ok(json!({ "now": now.as_secs(), "shift": shift }))
 }
 
-fn config_state(emu: &Emulator) -> Response<Bytes> {
+fn config_state(emu: &App) -> Response<Bytes> {
     ok(json!({
         "sdkappid": emu.sdk_app_id(),
         "page_size": emu.page_size(),
@@ -351,7 +618,7 @@ const CONFIG_KEYS: &[&str] = &[
     "contact_page_size",
 ];
 
-fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
+fn set_config(emu: &mut App, request: &Request<Bytes>) -> Response<Bytes> {
     let body = match body_json(request) {
         Ok(Value::Object(m)) => m,
         Ok(_) => return bad("expected a json object"),
@@ -412,7 +679,7 @@ fn set_config(emu: &mut Emulator, request: &Request<Bytes>) -> Response<Bytes> {
     config_state(emu)
 }
 
-fn usersig(emu: &mut Emulator, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
+fn usersig(emu: &mut App, now: Duration, request: &Request<Bytes>) -> Response<Bytes> {
     let body = match object(request, &["identifier", "expire"]) {
         Ok(b) => b,
         Err(r) => return r,

@@ -34,6 +34,19 @@ pub struct ApiSpec {
     /// The rate bucket the call counts against (`None`: its own path, as the service counts
     /// each API separately).
     pub bucket: Option<&'static str>,
+    /// The JSON Schemas of its request and success bodies, for the OpenAPI document
+    /// ([`crate::openapi`]); `None`: the document lists the call without them.
+    pub schemas: Option<Schemas>,
+}
+
+/// The JSON Schemas (2020-12) of one API's bodies: the request, and the successful answer
+/// (the envelope fields included; error envelopes are described once for every API).
+#[derive(Clone, Copy, Debug)]
+pub struct Schemas {
+    /// The request body's schema.
+    pub request: fn() -> Value,
+    /// The success answer's schema.
+    pub response: fn() -> Value,
 }
 
 impl ApiSpec {
@@ -44,7 +57,15 @@ impl ApiSpec {
             handler,
             paged: false,
             bucket: None,
+            schemas: None,
         }
+    }
+
+    /// Gives the API the schemas of its request and success bodies (for the OpenAPI document).
+    #[must_use]
+    pub const fn schemas(mut self, request: fn() -> Value, response: fn() -> Value) -> Self {
+        self.schemas = Some(Schemas { request, response });
+        self
     }
 
     /// Marks the API as paged: the paging faults apply.
@@ -73,6 +94,7 @@ impl fmt::Debug for ApiSpec {
             .field("path", &self.path)
             .field("paged", &self.paged)
             .field("bucket", &self.rate_bucket())
+            .field("schemas", &self.schemas.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -176,21 +177,26 @@ fn slide(window: &mut VecDeque<Duration>, now: Duration) -> u64 {
     window.len() as u64
 }
 
-/// The settings `reset` returns to (beside the baseline data).
-#[derive(Clone, Debug)]
-struct Settings {
-    page_size: usize,
-    rate_limit: Option<u32>,
-    edition: Edition,
-    contacts: ContactSettings,
+/// The settings `reset` returns to (beside the baseline data), and that a state file keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Settings {
+    pub(crate) page_size: usize,
+    pub(crate) rate_limit: Option<u32>,
+    pub(crate) edition: Edition,
+    pub(crate) contacts: ContactSettings,
 }
 
 fn ser_duration_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u128(d.as_millis())
 }
 
-/// The emulated IM service. See the [crate documentation](crate) for the driving contract.
-pub struct Emulator {
+/// One emulated app (SDKAppID) of an [`Emulator`]: its key, admins, data, settings (page size,
+/// rate limit, edition, contact settings), faults, request log, call stats, rate windows and
+/// clock shift. Nothing is shared between the apps of one emulator but the table of APIs.
+///
+/// Reach one with [`Emulator::app`] / [`Emulator::app_mut`]; the single-app methods of
+/// [`Emulator`] act on its default app.
+pub struct App {
     sdk_app_id: u64,
     key: SecretKey,
     page_size: usize,
@@ -213,15 +219,13 @@ pub struct Emulator {
     verified: HashMap<String, Claims>,
     /// Seconds added to every `now` (set through the admin API to replay old UserSigs).
     clock_shift: i64,
-    /// The table of APIs: the built-in ones, then any registered.
-    apis: Vec<ApiSpec>,
     edition: Edition,
     contacts: ContactSettings,
 }
 
-impl fmt::Debug for Emulator {
+impl fmt::Debug for App {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Emulator")
+        f.debug_struct("App")
             .field("sdk_app_id", &self.sdk_app_id)
             .field("page_size", &self.page_size)
             .field("rate_limit", &self.rate_limit)
@@ -233,9 +237,46 @@ impl fmt::Debug for Emulator {
     }
 }
 
-impl Emulator {
-    /// An emulator with no data but the configured admins.
-    pub fn new(config: Config) -> Self {
+/// The emulated IM service: one or more apps (the first is the default app) and the table of
+/// APIs they answer. See the [crate documentation](crate) for the driving contract.
+///
+/// A request goes to the app its `sdkappid` query parameter names; a request that names no
+/// configured app goes to the default app, which answers it as the service answers a wrong
+/// SDKAppID (60012 missing, 60006 unknown), so a one-app emulator behaves exactly as before.
+/// The single-app methods ([`Emulator::data`], [`Emulator::faults`], [`Emulator::log`], the
+/// settings...) act on the default app; [`Emulator::reset`] and [`Emulator::set_baseline`] act
+/// on every app.
+pub struct Emulator {
+    /// At least one; the first is the default app.
+    apps: Vec<App>,
+    /// The table of APIs: the built-in ones, then any registered.
+    apis: Vec<ApiSpec>,
+    /// Where `POST /_emulator/save` writes the state (the server does the writing).
+    state_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("apps", &self.apps)
+            .field("apis", &self.apis.len())
+            .field("state_file", &self.state_file)
+            .finish()
+    }
+}
+
+/// Why an app could not be added to an [`Emulator`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The emulator already has an app with this SDKAppID.
+    #[error("the emulator already has an app with sdkappid {0}")]
+    Duplicate(u64),
+}
+
+impl App {
+    /// An app with no data but the configured admins.
+    pub(crate) fn new(config: Config) -> Self {
         let mut store = Store::new();
         for a in &config.admins {
             store.add_admin(a.clone());
@@ -249,7 +290,7 @@ impl Emulator {
                 ..config.contacts
             },
         };
-        Emulator {
+        App {
             sdk_app_id: config.sdk_app_id,
             key: config.key,
             page_size: settings.page_size,
@@ -266,46 +307,71 @@ impl Emulator {
             app_meter: Meter::default(),
             verified: HashMap::new(),
             clock_shift: 0,
-            apis: crate::recentcontact::APIS.to_vec(),
             edition: settings.edition,
             contacts: settings.contacts,
             baseline_settings: settings,
         }
     }
 
-    /// Adds an API to the table (or replaces the one with the same path): its requests then get
-    /// every shared check (method, query, UserSig, admin, rate limit, faults) and are answered
-    /// by its handler. For calls the emulator does not model yet, and for tests of generic
-    /// clients; see `docs/adding-an-endpoint.md`.
-    pub fn register(&mut self, api: ApiSpec) {
-        self.apis.retain(|a| a.path != api.path);
-        self.apis.push(api);
+    /// The data, to read.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
-    /// The paths of the APIs it answers, as `servicename/command`.
-    pub fn apis(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.apis.iter().map(|a| a.path)
-    }
-
-    /// An emulator loaded with the deterministic demo data set (see [`crate::demo`]).
-    pub fn demo(config: Config) -> Self {
-        let mut e = Emulator::new(config);
-        crate::demo::load(&mut e.store);
-        e.set_baseline();
-        e
-    }
-
-    /// Answers one request received at `now` (time since the Unix epoch).
-    ///
-    /// Paths under `/_emulator/` go to the admin API; everything else is an IM API call,
-    /// validated and answered as the service does, and logged.
-    pub fn handle(&mut self, now: Duration, request: Request<Bytes>) -> Reply {
-        let now = self.shifted(now);
-        let path = request.uri().path();
-        if path == "/_emulator" || path.starts_with("/_emulator/") {
-            return crate::admin::handle(self, now, request);
+    /// The current settings (what `/config` sets).
+    pub(crate) fn settings(&self) -> Settings {
+        Settings {
+            page_size: self.page_size,
+            rate_limit: self.rate_limit,
+            edition: self.edition,
+            contacts: self.contacts,
         }
-        self.api(now, request)
+    }
+
+    /// The baseline `reset` returns to: data and settings (faults are not part of a state).
+    pub(crate) fn baseline(&self) -> (&Store, Settings) {
+        (&self.baseline, self.baseline_settings)
+    }
+
+    /// Replaces the data, settings and their baseline (a restored state file), then resets the
+    /// rest as [`App::reset`] does except the data and settings just set. The baseline faults
+    /// stay as they are.
+    pub(crate) fn restore(
+        &mut self,
+        mut store: Store,
+        settings: Settings,
+        baseline: Store,
+        baseline_settings: Settings,
+    ) {
+        let rev = self.store.revision().max(self.baseline.revision());
+        store.raise_revision(rev + 1);
+        self.store = store;
+        self.baseline = baseline;
+        self.baseline_settings = baseline_settings;
+        self.apply_settings(settings);
+        self.faults = self.baseline_faults.clone();
+        self.faults.reseed(self.seed);
+        self.forget_traffic();
+    }
+
+    fn apply_settings(&mut self, s: Settings) {
+        self.page_size = s.page_size.max(1);
+        self.rate_limit = s.rate_limit;
+        self.edition = s.edition;
+        self.contacts = ContactSettings {
+            page_size: s.contacts.page_size.max(1),
+            ..s.contacts
+        };
+    }
+
+    /// An empty log, fresh rate windows, zeroed stats, no cached UserSigs, no clock shift.
+    fn forget_traffic(&mut self) {
+        self.log.clear();
+        self.calls.clear();
+        self.meters.clear();
+        self.app_meter = Meter::default();
+        self.verified.clear();
+        self.clock_shift = 0;
     }
 
     /// The data: accounts, conversations, admins.
@@ -334,7 +400,7 @@ impl Emulator {
     }
 
     /// Makes the current data, settings (page size, rate limit, edition, contact settings) and
-    /// faults the state [`Emulator::reset`] returns to.
+    /// faults the state [`App::reset`] returns to.
     pub fn set_baseline(&mut self) {
         self.baseline = self.store.clone();
         self.baseline_settings = Settings {
@@ -346,7 +412,7 @@ impl Emulator {
         self.baseline_faults = self.faults.clone();
     }
 
-    /// Back to the start-up state, or the last [`Emulator::set_baseline`]: its data, settings
+    /// Back to the start-up state, or the last [`App::set_baseline`]: its data, settings
     /// and faults (none unless there were some at the baseline), an empty log, fresh rate-limit
     /// windows, zeroed [`CallStats`], no clock shift, the fault generator reseeded.
     pub fn reset(&mut self) {
@@ -355,19 +421,10 @@ impl Emulator {
         // The revision never goes back, so later changes are still seen as changes by walks
         // that started before the reset.
         self.store.raise_revision(rev + 1);
-        let s = self.baseline_settings.clone();
-        self.page_size = s.page_size;
-        self.rate_limit = s.rate_limit;
-        self.edition = s.edition;
-        self.contacts = s.contacts;
+        self.apply_settings(self.baseline_settings);
         self.faults = self.baseline_faults.clone();
         self.faults.reseed(self.seed);
-        self.log.clear();
-        self.calls.clear();
-        self.meters.clear();
-        self.app_meter = Meter::default();
-        self.verified.clear();
-        self.clock_shift = 0;
+        self.forget_traffic();
     }
 
     /// The [`CallStats`] of every API called since start-up or the last reset, as
@@ -433,7 +490,7 @@ impl Emulator {
         };
     }
 
-    /// Seconds added to every `now` given to [`Emulator::handle`].
+    /// Seconds added to every `now` given to [`Emulator::handle`] for this app.
     pub fn clock_shift(&self) -> i64 {
         self.clock_shift
     }
@@ -466,7 +523,12 @@ impl Emulator {
         }
     }
 
-    fn api(&mut self, now: Duration, request: Request<Bytes>) -> Reply {
+    pub(crate) fn api(
+        &mut self,
+        now: Duration,
+        request: Request<Bytes>,
+        apis: &[ApiSpec],
+    ) -> Reply {
         let mut entry = LogEntry {
             at: now,
             method: request.method().as_str().to_owned(),
@@ -479,7 +541,7 @@ impl Emulator {
             delay: Duration::ZERO,
             reply: String::new(),
         };
-        let reply = self.api_inner(now, &request, &mut entry);
+        let reply = self.api_inner(now, &request, &mut entry, apis);
         entry.status = match reply.delivery {
             Delivery::Drop => 0,
             _ => reply.response.status().as_u16(),
@@ -512,12 +574,13 @@ impl Emulator {
         now: Duration,
         request: &Request<Bytes>,
         entry: &mut LogEntry,
+        apis: &[ApiSpec],
     ) -> Reply {
         let Some(api) = request
             .uri()
             .path()
             .strip_prefix("/v4/")
-            .and_then(|p| self.apis.iter().find(|a| a.path == p))
+            .and_then(|p| apis.iter().find(|a| a.path == p))
             .copied()
         else {
             return self.fail(Duration::ZERO, codes::INVALID_RESOURCE.into(), entry);
@@ -729,6 +792,264 @@ impl Emulator {
             }
             Err(e) => Err(usersig_fail(&e)),
         }
+    }
+}
+
+impl Emulator {
+    /// An emulator with one app, the default, with no data but the configured admins.
+    pub fn new(config: Config) -> Self {
+        Emulator {
+            apps: vec![App::new(config)],
+            apis: crate::recentcontact::APIS.to_vec(),
+            state_file: None,
+        }
+    }
+
+    /// Sets the file [`crate::save_state`] (and so `POST /_emulator/save` on a [`crate::Server`],
+    /// and `tim emulator serve --state` at shutdown) writes the state to. The core itself never
+    /// touches files.
+    pub fn set_state_file(&mut self, path: Option<PathBuf>) {
+        self.state_file = path;
+    }
+
+    /// The file the state is saved to, if any.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.state_file.as_deref()
+    }
+
+    /// An emulator whose default app is loaded with the deterministic demo data set (see
+    /// [`crate::demo`]).
+    pub fn demo(config: Config) -> Self {
+        let mut e = Emulator::new(config);
+        crate::demo::load(&mut e.default_app_mut().store);
+        e.default_app_mut().set_baseline();
+        e
+    }
+
+    /// Adds an app with no data but its configured admins; it answers requests whose
+    /// `sdkappid` is `config.sdk_app_id`, verifying their UserSigs with `config.key`.
+    ///
+    /// # Errors
+    ///
+    /// [`AppError::Duplicate`] when the emulator already has an app with that SDKAppID.
+    pub fn add_app(&mut self, config: Config) -> Result<&mut App, AppError> {
+        if self.app(config.sdk_app_id).is_some() {
+            return Err(AppError::Duplicate(config.sdk_app_id));
+        }
+        self.apps.push(App::new(config));
+        let last = self.apps.len() - 1;
+        Ok(&mut self.apps[last])
+    }
+
+    /// The app with this SDKAppID.
+    pub fn app(&self, sdk_app_id: u64) -> Option<&App> {
+        self.apps.iter().find(|a| a.sdk_app_id == sdk_app_id)
+    }
+
+    /// The position of the app with this SDKAppID.
+    pub(crate) fn app_index(&self, sdk_app_id: u64) -> Option<usize> {
+        self.apps.iter().position(|a| a.sdk_app_id == sdk_app_id)
+    }
+
+    /// The app at a position [`Emulator::app_index`] gave (the default app when out of range).
+    pub(crate) fn app_at(&mut self, index: usize) -> &mut App {
+        let index = if index < self.apps.len() { index } else { 0 };
+        &mut self.apps[index]
+    }
+
+    /// The app with this SDKAppID, to change.
+    pub fn app_mut(&mut self, sdk_app_id: u64) -> Option<&mut App> {
+        self.apps.iter_mut().find(|a| a.sdk_app_id == sdk_app_id)
+    }
+
+    /// Every app, the default first.
+    pub fn apps(&self) -> impl Iterator<Item = &App> + '_ {
+        self.apps.iter()
+    }
+
+    /// Every app, the default first, to change.
+    pub fn apps_mut(&mut self) -> impl Iterator<Item = &mut App> + '_ {
+        self.apps.iter_mut()
+    }
+
+    /// The default app (the first: the one of [`Emulator::new`]'s config).
+    pub fn default_app(&self) -> &App {
+        &self.apps[0]
+    }
+
+    /// The default app, to change.
+    pub fn default_app_mut(&mut self) -> &mut App {
+        &mut self.apps[0]
+    }
+
+    /// Adds an API to the table (or replaces the one with the same path), for every app: its
+    /// requests then get every shared check (method, query, UserSig, admin, rate limit, faults)
+    /// and are answered by its handler. For calls the emulator does not model yet, and for tests
+    /// of generic clients; see `docs/adding-an-endpoint.md`.
+    pub fn register(&mut self, api: ApiSpec) {
+        self.apis.retain(|a| a.path != api.path);
+        self.apis.push(api);
+    }
+
+    /// The paths of the APIs it answers, as `servicename/command`.
+    pub fn apis(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.apis.iter().map(|a| a.path)
+    }
+
+    /// The table of APIs, built-in ones first.
+    pub fn api_specs(&self) -> &[ApiSpec] {
+        &self.apis
+    }
+
+    /// Answers one request received at `now` (time since the Unix epoch).
+    ///
+    /// Paths under `/_emulator/` go to the admin API; everything else is an IM API call to the
+    /// app its `sdkappid` names (the default app when it names none), validated and answered as
+    /// the service does, and logged in that app's log.
+    pub fn handle(&mut self, now: Duration, request: Request<Bytes>) -> Reply {
+        let path = request.uri().path();
+        if path == "/_emulator" || path.starts_with("/_emulator/") {
+            return crate::admin::handle(self, now, request);
+        }
+        let index = self.route(&request);
+        let app = &mut self.apps[index];
+        let now = app.shifted(now);
+        app.api(now, request, &self.apis)
+    }
+
+    /// The index of the app a request is for: the one its `sdkappid` names, else the default.
+    fn route(&self, request: &Request<Bytes>) -> usize {
+        if self.apps.len() == 1 {
+            return 0;
+        }
+        let query = Query::parse(request.uri().query().unwrap_or(""));
+        query
+            .get("sdkappid")
+            .and_then(|v| v.parse::<u64>().ok())
+            .and_then(|id| self.apps.iter().position(|a| a.sdk_app_id == id))
+            .unwrap_or(0)
+    }
+
+    /// The default app's data: accounts, conversations, admins.
+    pub fn data(&mut self) -> &mut Store {
+        self.default_app_mut().data()
+    }
+
+    /// The default app's fault configuration.
+    pub fn faults(&mut self) -> &mut Faults {
+        self.default_app_mut().faults()
+    }
+
+    /// The default app's fault configuration, to read.
+    pub fn fault_config(&self) -> &Faults {
+        self.default_app().fault_config()
+    }
+
+    /// The default app's request log, oldest first (API calls only; admin calls are not
+    /// logged). A request naming no configured app is logged here too.
+    pub fn log(&self) -> &[LogEntry] {
+        self.default_app().log()
+    }
+
+    /// Empties the default app's request log.
+    pub fn clear_log(&mut self) {
+        self.default_app_mut().clear_log();
+    }
+
+    /// [`App::set_baseline`] for every app: the current data, settings and faults of each
+    /// become what [`Emulator::reset`] returns it to.
+    pub fn set_baseline(&mut self) {
+        self.apps.iter_mut().for_each(App::set_baseline);
+    }
+
+    /// [`App::reset`] for every app: each back to its start-up state or its last baseline (data,
+    /// settings, faults), with an empty log, fresh rate windows, zeroed stats and no clock
+    /// shift.
+    pub fn reset(&mut self) {
+        self.apps.iter_mut().for_each(App::reset);
+    }
+
+    /// The default app's [`CallStats`] of every API called since start-up or the last reset, as
+    /// (`servicename/command`, stats), in no particular order.
+    pub fn stats(&self) -> impl Iterator<Item = (&'static str, CallStats)> + '_ {
+        self.default_app().stats()
+    }
+
+    /// The default app's [`CallStats`] of one API (`servicename/command`, e.g.
+    /// `recentcontact/get_list`; zero when it was not called).
+    pub fn api_stats(&self, api: &str) -> CallStats {
+        self.default_app().api_stats(api)
+    }
+
+    /// The [`CallStats`] of the whole default app: every API together.
+    pub fn app_stats(&self) -> CallStats {
+        self.default_app().app_stats()
+    }
+
+    /// The default app's get_list page size.
+    pub fn page_size(&self) -> usize {
+        self.default_app().page_size()
+    }
+
+    /// Sets the default app's get_list page size (at least 1).
+    pub fn set_page_size(&mut self, page_size: usize) {
+        self.default_app_mut().set_page_size(page_size);
+    }
+
+    /// The default app's per-API rate limit in calls per second (`None`: off).
+    pub fn rate_limit(&self) -> Option<u32> {
+        self.default_app().rate_limit()
+    }
+
+    /// Sets the default app's per-API rate limit (`None` switches it off).
+    pub fn set_rate_limit(&mut self, calls_per_second: Option<u32>) {
+        self.default_app_mut().set_rate_limit(calls_per_second);
+    }
+
+    /// The default app's edition.
+    pub fn edition(&self) -> Edition {
+        self.default_app().edition()
+    }
+
+    /// Sets the default app's edition.
+    pub fn set_edition(&mut self, edition: Edition) {
+        self.default_app_mut().set_edition(edition);
+    }
+
+    /// The default app's settings of the conversation group and mark calls.
+    pub fn contact_settings(&self) -> ContactSettings {
+        self.default_app().contact_settings()
+    }
+
+    /// Sets the default app's settings of the group and mark calls (page size at least 1).
+    pub fn set_contact_settings(&mut self, settings: ContactSettings) {
+        self.default_app_mut().set_contact_settings(settings);
+    }
+
+    /// Seconds added to every `now` given to [`Emulator::handle`] for the default app.
+    pub fn clock_shift(&self) -> i64 {
+        self.default_app().clock_shift()
+    }
+
+    /// Sets the default app's clock shift, e.g. to replay UserSigs signed long ago.
+    pub fn set_clock_shift(&mut self, seconds: i64) {
+        self.default_app_mut().set_clock_shift(seconds);
+    }
+
+    /// The default app's SDKAppID.
+    pub fn sdk_app_id(&self) -> u64 {
+        self.default_app().sdk_app_id()
+    }
+
+    /// Signs a UserSig for `identifier` with the default app's key, issued at `time` (Unix
+    /// seconds).
+    pub fn sign(&self, identifier: &str, time: u64, expire: u64) -> tim_sig::UserSig {
+        self.default_app().sign(identifier, time, expire)
+    }
+
+    /// `now` with the default app's clock shift applied.
+    pub fn shifted(&self, now: Duration) -> Duration {
+        self.default_app().shifted(now)
     }
 }
 

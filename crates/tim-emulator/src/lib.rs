@@ -15,6 +15,12 @@
 //!   plus an admin API under `/_emulator/`.
 //! - [`InProcess`]: a [`tim_transport::Transport`] that calls the core directly.
 //!
+//! One emulator serves one or more apps ([`App`], [`Emulator::add_app`]): each SDKAppID has its
+//! own key, data, settings, faults, log and stats, and requests go to the app their `sdkappid`
+//! names. The state of every app is one document ([`Emulator::state`], [`state`]), which
+//! [`save_state`] writes atomically; [`openapi::document`] describes every call and admin
+//! endpoint (served at `GET /_emulator/openapi.json`).
+//!
 //! The standalone form is `tim emulator serve` (crate `tim-cli`); `docs/emulator.md` explains
 //! how to use it from any language.
 //!
@@ -71,22 +77,29 @@ pub mod contacts;
 mod emulator;
 mod faults;
 mod inprocess;
+pub mod openapi;
 mod paging;
+#[cfg(feature = "server")]
+mod persist;
 mod recentcontact;
 #[cfg(feature = "server")]
 mod server;
+pub mod state;
 mod store;
 mod wire;
 
-pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault};
+pub use api::{ApiFailure, ApiSpec, CallContext, Handler, PageFault, Schemas};
 pub use contacts::{ContactGroup, ContactSettings, Edition, LimitScope, UnknownEdition};
-pub use emulator::{CallStats, Config, Delivery, Emulator, LogEntry, Reply};
+pub use emulator::{App, AppError, CallStats, Config, Delivery, Emulator, LogEntry, Reply};
 pub use faults::{
     EXTRA_FIELDS, Fault, FaultSpecError, Faults, Rate, Scripted, UNKNOWN_ITEM_TYPE, unknown_item,
 };
 pub use inprocess::InProcess;
 #[cfg(feature = "server")]
+pub use persist::{save_state, write_atomic};
+#[cfg(feature = "server")]
 pub use server::{DEFAULT_MAX_BODY, Server, ServerOptions};
+pub use state::{AppSettings, AppState, STATE_VERSION, StateError, StateFile};
 pub use store::{
     ContactRecord, Conversation, DataError, DataFile, GroupRecord, Kind, SessionRecord, Store,
 };

@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::api::{ApiFailure, ApiSpec, CallContext, fail, string_field, uint_field};
 use crate::codes;
 use crate::contact_groups;
+use crate::openapi as oa;
 use crate::paging::{self, Cursor};
 use crate::store::{Kind, Store};
 use crate::wire::{ok_envelope, to_json};
@@ -19,14 +20,23 @@ use crate::wire::{ok_envelope, to_json};
 /// The APIs of this family in the emulator's table: the list calls, then the group and mark
 /// calls of [`crate::contact_groups`].
 pub(crate) const APIS: &[ApiSpec] = &[
-    ApiSpec::new("recentcontact/get_list", get_list).paged(),
-    ApiSpec::new("recentcontact/delete", delete),
-    ApiSpec::new("recentcontact/create_contact_group", contact_groups::create),
-    ApiSpec::new("recentcontact/update_contact_group", contact_groups::update),
-    ApiSpec::new("recentcontact/del_contact_group", contact_groups::delete),
-    ApiSpec::new("recentcontact/get_contact_group", contact_groups::get).paged(),
-    ApiSpec::new("recentcontact/search_contact_group", contact_groups::search),
-    ApiSpec::new("recentcontact/mark_contact", contact_groups::mark),
+    ApiSpec::new("recentcontact/get_list", get_list)
+        .paged()
+        .schemas(oa::get_list_request, oa::get_list_response),
+    ApiSpec::new("recentcontact/delete", delete).schemas(oa::delete_request, oa::envelope_response),
+    ApiSpec::new("recentcontact/create_contact_group", contact_groups::create)
+        .schemas(oa::create_group_request, oa::create_group_response),
+    ApiSpec::new("recentcontact/update_contact_group", contact_groups::update)
+        .schemas(oa::update_group_request, oa::update_group_response),
+    ApiSpec::new("recentcontact/del_contact_group", contact_groups::delete)
+        .schemas(oa::del_group_request, oa::del_group_response),
+    ApiSpec::new("recentcontact/get_contact_group", contact_groups::get)
+        .paged()
+        .schemas(oa::get_group_request, oa::get_group_response),
+    ApiSpec::new("recentcontact/search_contact_group", contact_groups::search)
+        .schemas(oa::search_group_request, oa::search_group_response),
+    ApiSpec::new("recentcontact/mark_contact", contact_groups::mark)
+        .schemas(oa::mark_request, oa::mark_response),
 ];
 
 fn get_list(store: &mut Store, body: &Value, ctx: &CallContext) -> Result<Bytes, ApiFailure> {

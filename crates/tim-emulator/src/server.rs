@@ -273,6 +273,9 @@ async fn respond(
         // The client went away or sent a broken body: nothing to answer.
         Err(_) => return Err(Dropped),
     };
+    if is_save(&parts, &bytes) && lock(&emulator).state_file().is_some() {
+        return Ok(save(emulator).await);
+    }
     let request = http::Request::from_parts(parts, bytes);
     let reply = lock(&emulator).handle(system_now(), request);
     if !reply.delay.is_zero() {
@@ -294,6 +297,47 @@ async fn respond(
         }
         _ => Ok(hyper::Response::from_parts(parts, ReplyBody::full(body))),
     }
+}
+
+/// `POST /_emulator/save` without a query and with an empty body or `{}` (otherwise the core
+/// answers the 400).
+fn is_save(parts: &http::request::Parts, body: &Bytes) -> bool {
+    parts.method == http::Method::POST
+        && parts.uri.path().trim_end_matches('/') == "/_emulator/save"
+        && parts.uri.query().is_none_or(str::is_empty)
+        && (body.iter().all(u8::is_ascii_whitespace)
+            || serde_json::from_slice::<serde_json::Value>(body)
+                .is_ok_and(|v| v.as_object().is_some_and(serde_json::Map::is_empty)))
+}
+
+/// Writes the state file off the runtime's workers and answers how it went.
+async fn save(emulator: Arc<Mutex<Emulator>>) -> hyper::Response<ReplyBody> {
+    let saved = tokio::task::spawn_blocking(move || crate::persist::save_state(&emulator)).await;
+    let (status, body) = match saved {
+        Ok(Ok(Some((path, bytes)))) => (
+            http::StatusCode::OK,
+            serde_json::json!({ "ok": true, "path": path.display().to_string(), "bytes": bytes }),
+        ),
+        Ok(Ok(None)) => (
+            http::StatusCode::CONFLICT,
+            serde_json::json!({ "error": "this emulator has no state file" }),
+        ),
+        Ok(Err(e)) => (
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": format!("cannot write the state file: {e}") }),
+        ),
+        Err(e) => (
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({ "error": format!("the save task failed: {e}") }),
+        ),
+    };
+    let mut r = hyper::Response::new(ReplyBody::full(crate::wire::to_json(&body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 /// A whole body, or the first bytes of one followed by an error, which makes hyper abort the

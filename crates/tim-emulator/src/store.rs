@@ -395,6 +395,20 @@ pub enum DataError {
         /// What is wrong.
         reason: String,
     },
+    /// An `apps` section names an SDKAppID the emulator has no app for (apps are declared
+    /// with their keys, e.g. `tim emulator serve --app SDKAPPID:KEY`, never in a data file).
+    #[error(
+        "apps[{0:?}]: the emulator has no app with this sdkappid (declare it with --app SDKAPPID:KEY)"
+    )]
+    UnknownApp(String),
+    /// The section of one app in a data file's `apps` is invalid.
+    #[error("apps[\"{sdkappid}\"]: {error}")]
+    InApp {
+        /// The app's SDKAppID.
+        sdkappid: u64,
+        /// What is wrong with its section.
+        error: Box<DataError>,
+    },
 }
 
 /// The sort key of a conversation: newest first, then the larger id first.
@@ -1058,6 +1072,13 @@ impl Store {
         keys.iter()
             .filter_map(|(_, (_, Reverse(id)))| list.entries.get(id).map(|e| e.conv.clone()))
             .collect()
+    }
+
+    /// The App admin accounts, sorted.
+    pub fn admins(&self) -> Vec<String> {
+        let mut admins: Vec<String> = self.admins.iter().cloned().collect();
+        admins.sort();
+        admins
     }
 
     /// The current revision (bumped by every change).

@@ -94,6 +94,11 @@ impl<'a> Query<'a> {
         Query { pairs }
     }
 
+    /// The names, in order (repeats included).
+    pub(crate) fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.pairs.iter().map(|(k, _)| *k)
+    }
+
     pub(crate) fn get(&self, name: &str) -> Option<std::borrow::Cow<'a, str>> {
         self.pairs
             .iter()
