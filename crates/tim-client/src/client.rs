@@ -2,9 +2,9 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
 use tim_proto::{
     ApiError, ApiPath, ApiRequest, ApiResponse, BaseUrl, DecodeError, Envelope, Idempotency,
@@ -14,7 +14,7 @@ use tim_sig::{ReusePolicy, SecretKey, UserSig};
 use tim_transport::{Bytes, Transport, TransportError};
 use tracing::Instrument;
 
-use crate::clock::{Clock, FastRandom, Random, SystemClock};
+use crate::clock::{Clock, FastRandom, Random, Sleep, SystemClock};
 use crate::credentials::{Credentials, Signer};
 use crate::error::{BuildError, Error};
 use crate::limiter::{LocalLimiter, RateKey, RateLimit, RateLimitError, RateLimiter};
@@ -360,11 +360,10 @@ impl Client {
             Some(t) if t < left => (t, false),
             _ => (left, true),
         };
-        let send = inner.transport.send(http_request);
-        let response = match select(send, inner.clock.sleep(limit)).await {
-            Either::Left((result, _)) => result.map_err(|e| failed(Error::Transport(e)))?,
-            Either::Right(((), _)) if is_deadline => return Err(AttemptError::Deadline(None)),
-            Either::Right(((), _)) => {
+        let response = match self.send_within(http_request, limit).await {
+            Some(result) => result.map_err(|e| failed(Error::Transport(e)))?,
+            None if is_deadline => return Err(AttemptError::Deadline(None)),
+            None => {
                 return Err(failed(Error::Transport(
                     TransportError::timeout(AttemptTimeout(limit)).with_context("attempt timeout"),
                 )));
@@ -380,6 +379,32 @@ impl Client {
 }
 
 impl Client {
+    /// Sends `request`, or gives up after `limit` (`None`).
+    ///
+    /// The timer is made only once the transport has to wait, so an answer ready at the first
+    /// poll (an in-process transport, a fake) costs no timer; [`SystemClock`]'s timer starts on
+    /// its first poll anyway, which is the same moment. The transport is called through
+    /// `dyn Transport` itself: `Arc<dyn Transport>`'s own impl would box a second future around
+    /// the backend's.
+    async fn send_within(
+        &self,
+        request: http::Request<Bytes>,
+        limit: Duration,
+    ) -> Option<Result<http::Response<Bytes>, TransportError>> {
+        let inner = &*self.inner;
+        let transport: &dyn Transport = &*inner.transport;
+        let mut send = transport.send(request);
+        let mut timer: Option<Sleep> = None;
+        std::future::poll_fn(move |cx| {
+            if let Poll::Ready(result) = send.as_mut().poll(cx) {
+                return Poll::Ready(Some(result));
+            }
+            let timer = timer.get_or_insert_with(|| inner.clock.sleep(limit));
+            timer.as_mut().poll(cx).map(|()| None)
+        })
+        .await
+    }
+
     /// The error of a call the circuit stopped.
     fn unreachable(&self, failures: u32, last: Option<Error>) -> Error {
         let endpoints = &self.inner.endpoints;
