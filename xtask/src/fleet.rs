@@ -422,10 +422,10 @@ impl Row {
             Some((rate, _)) => misses.push(format!("{name}: sustained {rate:.1}/s")),
             None => misses.push(format!("{name}: the request log was incomplete")),
         }
-        if self.reservations != Some(self.calls) {
+        if self.reservations != Some(self.arrivals) {
             misses.push(format!(
-                "{name}: {:?} reservations in Redis for {} calls (a process used its fallback)",
-                self.reservations, self.calls
+                "{name}: {:?} reservations in Redis for {} requests (a process used its fallback)",
+                self.reservations, self.arrivals
             ));
         }
         if self.failed > 0 || self.exits.iter().any(|c| *c != Some(0)) {
