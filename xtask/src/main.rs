@@ -7,7 +7,12 @@
 //! * `cargo xtask fuzz [TARGET] [SECONDS]`: runs the cargo-fuzz targets of `fuzz/` (one, or all
 //!   one after another) for SECONDS each (default 60) with `cargo +nightly fuzz run`. Installs
 //!   nothing: without cargo-fuzz it says how to install it and fails. See `docs/fuzzing.md`.
+//! * `cargo xtask fleet [RUNS]`: the fleet-wide rate limit end to end (8 `tim contacts export`
+//!   processes against one `tim emulator serve --demo`, sharing one `redis-server`, and the same
+//!   without Redis), RUNS times (default 2); prints a table. Needs `redis-server`. See
+//!   `docs/performance.md` ("Fleet rate limit (Redis)").
 
+mod fleet;
 mod tidy;
 
 use std::process::{Command, ExitCode};
@@ -29,9 +34,26 @@ fn main() -> ExitCode {
         },
         Some("bench") => bench(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("fleet") => {
+            let runs = match args.get(1).map(|a| a.parse::<u32>()) {
+                None => 2,
+                Some(Ok(n)) if n > 0 => n,
+                Some(_) => {
+                    eprintln!("fleet: RUNS must be a number ≥ 1\nusage: cargo xtask fleet [RUNS]");
+                    return ExitCode::from(2);
+                }
+            };
+            match fleet::run(runs) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("fleet: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask <tidy | bench [PACKAGE...] | fuzz [TARGET] [SECONDS]>\n\n  tidy   check architecture invariants\n  bench  run the benchmarks of the given packages (default: all with benches)\n  fuzz   run one fuzz target (default: all, one after another) for SECONDS each (default 60)"
+                "usage: cargo xtask <tidy | bench [PACKAGE...] | fuzz [TARGET] [SECONDS] | fleet [RUNS]>\n\n  tidy   check architecture invariants\n  bench  run the benchmarks of the given packages (default: all with benches)\n  fuzz   run one fuzz target (default: all, one after another) for SECONDS each (default 60)\n  fleet  the fleet-wide Redis rate limit end to end, RUNS times (default 2; needs redis-server)"
             );
             ExitCode::from(2)
         }
@@ -46,6 +68,7 @@ const BENCH_PACKAGES: &[&str] = &[
     "conformance",
     "client-conformance",
     "tim-cli",
+    "tim-limiter-redis",
 ];
 
 fn bench(packages: &[String]) -> ExitCode {
