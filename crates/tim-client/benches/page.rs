@@ -8,14 +8,13 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_lite::future::block_on;
-use tim_client::Client;
+
 use tim_proto::recent_contact::{AssistFlags, GetListRequest, GetListResponse};
 use tim_proto::{BaseUrl, QueryParams};
-use tim_transport::{Bytes, transport_fn};
 
 #[path = "support/page.rs"]
 mod fixture;
-use fixture::{PlainPage, page_bytes};
+use fixture::{PlainPage, client_answering, page_bytes};
 
 fn bench(c: &mut Criterion) {
     let bytes = page_bytes();
@@ -62,20 +61,7 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let answer = bytes.clone();
-    let transport = transport_fn(move |request: http::Request<Bytes>| {
-        black_box(request);
-        let body = answer.clone();
-        async move { Ok(http::Response::new(body)) }
-    });
-    let client = Client::builder()
-        .transport(transport)
-        .base_url("http://127.0.0.1:8080")
-        .sdk_app_id(1_400_000_000)
-        .secret_key("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
-        .no_rate_limit()
-        .build()
-        .expect("valid");
+    let client = client_answering(bytes.clone());
     let list = client.contacts().list("alice");
     group.bench_function("client_page", |b| {
         b.iter(|| {

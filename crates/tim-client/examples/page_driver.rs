@@ -18,14 +18,14 @@
 use std::hint::black_box;
 
 use futures_lite::future::block_on;
-use tim_client::Client;
+
 use tim_proto::recent_contact::{AssistFlags, GetListRequest, GetListResponse};
 use tim_proto::{BaseUrl, QueryParams};
-use tim_transport::{Bytes, transport_fn};
+use tim_transport::Bytes;
 
 #[path = "../benches/support/page.rs"]
 mod fixture;
-use fixture::{PlainPage, page_bytes};
+use fixture::{PlainPage, client_answering, page_bytes};
 
 /// The four bodies of `benches/page.rs`, over one setup.
 struct Bodies {
@@ -38,20 +38,7 @@ struct Bodies {
 impl Bodies {
     fn new() -> Self {
         let bytes = page_bytes();
-        let answer = bytes.clone();
-        let transport = transport_fn(move |request: http::Request<Bytes>| {
-            black_box(request);
-            let body = answer.clone();
-            async move { Ok(http::Response::new(body)) }
-        });
-        let client = Client::builder()
-            .transport(transport)
-            .base_url("http://127.0.0.1:8080")
-            .sdk_app_id(1_400_000_000)
-            .secret_key("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
-            .no_rate_limit()
-            .build()
-            .expect("valid");
+        let client = client_answering(bytes.clone());
         Bodies {
             bytes,
             endpoint: BaseUrl::custom("http://127.0.0.1:8080").expect("valid"),

@@ -5,8 +5,10 @@
 
 pub(crate) mod chaos;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
 
 /// The built `tim`, with every `TIM_*` variable of the test environment removed.
 pub(crate) fn tim() -> Command {
@@ -67,4 +69,27 @@ pub(crate) fn serve_on(listen: &str, args: &[&str]) -> Running {
         addr,
         _stdout: stdout,
     }
+}
+
+/// One HTTP/1.1 request to an emulator at `addr` (`host:port`) on a fresh connection; the status
+/// and the JSON body of the answer.
+pub(crate) fn http(addr: &str, method: &str, target: &str, body: &str) -> (u16, serde_json::Value) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    write!(
+        s,
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a response");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, serde_json::from_str(body).expect("json body"))
 }

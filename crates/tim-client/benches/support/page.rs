@@ -1,7 +1,10 @@
 //! The page both `benches/page.rs` and `examples/page_driver.rs` measure, and the plain serde
 //! mirror of the wire that is the goal's baseline (one definition, so the two cannot drift).
 
-use tim_transport::Bytes;
+use std::hint::black_box;
+
+use tim_client::Client;
+use tim_transport::{Bytes, transport_fn};
 
 /// 100 conversations alternating one-to-one and group, as the service sends them.
 pub(crate) fn page_bytes() -> Bytes {
@@ -61,4 +64,22 @@ pub(crate) struct PlainPage {
     error_info: Option<String>,
     #[serde(rename = "ErrorDisplay")]
     error_display: Option<String>,
+}
+
+/// A client whose transport answers every request at once with `page` (rate limiter off, a
+/// key so the UserSig is signed once and cached).
+pub(crate) fn client_answering(page: Bytes) -> Client {
+    let transport = transport_fn(move |request: http::Request<Bytes>| {
+        black_box(request);
+        let body = page.clone();
+        async move { Ok(http::Response::new(body)) }
+    });
+    Client::builder()
+        .transport(transport)
+        .base_url("http://127.0.0.1:8080")
+        .sdk_app_id(1_400_000_000)
+        .secret_key("5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e")
+        .no_rate_limit()
+        .build()
+        .expect("valid")
 }
